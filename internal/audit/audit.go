@@ -203,4 +203,3 @@ func (s *Service) Search(ctx context.Context, f Filter) ([]Entry, error) {
 	}
 	return out, rows.Err()
 }
-

@@ -13,8 +13,8 @@ type Op struct {
 	Path     string
 	Summary  string
 	Tag      string
-	Request  any   // a value of the request body type, or nil
-	Response any   // a value of the response type, or nil
+	Request  any // a value of the request body type, or nil
+	Response any // a value of the response type, or nil
 	Roles    []string
 	Public   bool  // no login or token needed
 	Created  bool  // a successful POST answers 201

@@ -104,7 +104,7 @@ var Funcs = template.FuncMap{
 		}
 		return m
 	},
-	"f1": func(v float64) string { return strings.Replace(fmt.Sprintf("%.1f", v), ".", ",", 1) },
+	"f1":       func(v float64) string { return strings.Replace(fmt.Sprintf("%.1f", v), ".", ",", 1) },
 	"safeHTML": func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // only for server-built SVG charts
 }
 

@@ -288,7 +288,7 @@ func (s *Service) generateFor(ctx context.Context, tx *sql.Tx, p Professional, g
 // insertObjectives writes objectives in multi-row inserts.
 func (s *Service) insertObjectives(ctx context.Context, q db.Querier, objs []Objective) error {
 	const cols = 17
-	const per = 50
+	const per = 400 // 6 800 parameters: within both databases' limits
 	now := s.now()
 	for start := 0; start < len(objs); start += per {
 		end := min(start+per, len(objs))

@@ -191,5 +191,5 @@ CREATE TABLE objectives (
 	expired_at TIMESTAMP
 );
 CREATE INDEX objectives_prof ON objectives(professional_id, triennium, priority);
-CREATE INDEX objectives_group ON objectives(group_id);
+CREATE INDEX objectives_group ON objectives(group_id) WHERE group_id IS NOT NULL;
 CREATE UNIQUE INDEX objectives_one_per_line ON objectives(professional_id, triennium, line_code) WHERE professional_id IS NOT NULL AND state <> 'expired';

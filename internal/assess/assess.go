@@ -128,7 +128,7 @@ func (s *Service) maxObjectives() int {
 
 func (s *Service) targets() (TargetSource, error) {
 	if s.Targets == nil {
-		return nil, &domain.Error{Code: domain.ECONFLICT, Message: "the Digital Personas service is not available: targets cannot be computed yet"}
+		return nil, errK(domain.ECONFLICT, "", "assess.err.no_persona_service", "the Digital Personas service is not available: targets cannot be computed yet")
 	}
 	return s.Targets, nil
 }
@@ -144,7 +144,7 @@ func (s *Service) effectiveTargets(ctx context.Context, profID int64) ([]Target,
 	t, p, err := src.EffectiveTargets(sys, profID)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return nil, PersonaInfo{}, &domain.Error{Code: domain.ECONFLICT, Message: "no Digital Persona is assigned to this professional yet", Err: err}
+			return nil, PersonaInfo{}, errK(domain.ECONFLICT, "", "assess.err.no_persona", "no Digital Persona is assigned to this professional yet")
 		}
 		return nil, PersonaInfo{}, err
 	}

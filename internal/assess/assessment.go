@@ -3,7 +3,6 @@ package assess
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"sort"
 	"time"
 
@@ -95,6 +94,8 @@ type Choice struct {
 	Value int    `json:"value"`
 	Text  string `json:"text"`
 	Label string `json:"label,omitempty"` // the level's name, for self-ratings
+	// Checked marks the stored answer, for the page.
+	Checked bool `json:"-"`
 }
 
 // AnswerInput is one answer as posted: the question's position (or, for knowledge questions,
@@ -336,9 +337,9 @@ func (s *Service) Start(ctx context.Context, profID int64) (Assessment, error) {
 		}
 		switch state {
 		case FrameworkRetired:
-			return &domain.Error{Code: domain.ECONFLICT, Message: fmt.Sprintf("the Digital Persona still refers to portfolio version %s, which is retired: the persona must move to the current version before a new assessment can start", f.Version)}
+			return errK(domain.ECONFLICT, "", "assess.err.persona_retired", "the Digital Persona still refers to portfolio version %s, which is retired: the persona must move to the current version before a new assessment can start", f.Version)
 		case FrameworkDraft:
-			return &domain.Error{Code: domain.ECONFLICT, Message: fmt.Sprintf("portfolio version %s is still a draft: assessments start on published versions only", f.Version)}
+			return errK(domain.ECONFLICT, "", "assess.err.draft_version", "portfolio version %s is still a draft: assessments start on published versions only", f.Version)
 		}
 		open, err := s.openAssessment(ctx, tx, profID)
 		if err != nil {
@@ -358,7 +359,7 @@ func (s *Service) Start(ctx context.Context, profID int64) (Assessment, error) {
 		}
 		qs := planQuestions(f, items, targets, s.timing())
 		if len(qs) == 0 {
-			return &domain.Error{Code: domain.ECONFLICT, Message: "the Digital Persona requires no line of the portfolio: there is nothing to assess"}
+			return errK(domain.ECONFLICT, "", "assess.err.no_lines", "the Digital Persona requires no line of the portfolio: there is nothing to assess")
 		}
 		kind := KindInitial
 		var prev any
@@ -742,6 +743,9 @@ func (s *Service) questions(ctx context.Context, q db.Querier, a Assessment, lan
 		if v, ok := st.answers[qn.Position]; ok {
 			v := v
 			qn.Answer = &v
+			for i := range qn.Choices {
+				qn.Choices[i].Checked = qn.Choices[i].Value == v
+			}
 		}
 		qn.Skipped = st.skipped[qn.Position]
 		out = append(out, qn)
@@ -777,15 +781,15 @@ func (s *Service) Answer(ctx context.Context, id int64, in AnswerInput) (AnswerR
 		}
 		if err == sql.ErrNoRows {
 			if in.ItemID != 0 {
-				return domain.Invalid("item_id", "item %d is not part of this assessment", in.ItemID)
+				return errK(domain.EINVALID, "item_id", "assess.err.item_not_in", "item %d is not part of this assessment", in.ItemID)
 			}
-			return domain.Invalid("question", "question %d is not part of this assessment (it has %d)", in.Question, a.Questions)
+			return errK(domain.EINVALID, "question", "assess.err.not_in", "question %d is not part of this assessment (it has %d)", in.Question, a.Questions)
 		}
 		if err != nil {
 			return err
 		}
 		if in.ItemID != 0 && in.ItemID != itemID {
-			return domain.Invalid("item_id", "item %d is not question %d of this assessment", in.ItemID, in.Question)
+			return errK(domain.EINVALID, "item_id", "assess.err.item_not_q", "item %d is not question %d of this assessment", in.ItemID, in.Question)
 		}
 		// The choice must be one the question offers.
 		if qKind == ItemSelf {
@@ -794,7 +798,7 @@ func (s *Service) Answer(ctx context.Context, id int64, in AnswerInput) (AnswerR
 				return err
 			}
 			if in.Choice < 0 || in.Choice > f.MaxLevel() {
-				return domain.Invalid("choice", "choose a level from 0 to %d", f.MaxLevel())
+				return errK(domain.EINVALID, "choice", "assess.err.bad_level", "choose a level from 0 to %d", f.MaxLevel())
 			}
 		}
 		var correct any
@@ -802,7 +806,7 @@ func (s *Service) Answer(ctx context.Context, id int64, in AnswerInput) (AnswerR
 			var ok sql.NullBool
 			err := tx.QueryRowContext(ctx, `SELECT correct FROM assess_item_options WHERE item_id = $1 AND position = $2`, itemID, in.Choice).Scan(&ok)
 			if err == sql.ErrNoRows {
-				return domain.Invalid("choice", "option %d is not an answer of this question", in.Choice)
+				return errK(domain.EINVALID, "choice", "assess.err.bad_option", "option %d is not an answer of this question", in.Choice)
 			}
 			if err != nil {
 				return err
@@ -823,19 +827,19 @@ func (s *Service) Answer(ctx context.Context, id int64, in AnswerInput) (AnswerR
 		}
 		switch a.State {
 		case StateFinished:
-			return &domain.Error{Code: domain.ECONFLICT, Field: "assessment", Message: fmt.Sprintf("this assessment was finished on %s: its answers can no longer change (start a follow-up assessment instead)", a.FinishedAt.Format("02/01/2006 15:04"))}
+			return errK(domain.ECONFLICT, "assessment", "assess.err.finished", "this assessment was finished on %s: its answers can no longer change (start a follow-up assessment instead)", a.FinishedAt.Format("02/01/2006 15:04"))
 		case StateSuperseded:
-			return &domain.Error{Code: domain.ECONFLICT, Field: "assessment", Message: fmt.Sprintf("this assessment was replaced by assessment %d on the current portfolio version, where your answers were carried over", a.SupersededBy)}
+			return errK(domain.ECONFLICT, "assessment", "assess.err.superseded", "this assessment was replaced by assessment %d on the current portfolio version, where your answers were carried over", a.SupersededBy)
 		}
 		if a.FrameworkState == FrameworkRetired {
 			st, _ := s.progress(ctx, tx, id)
-			return &domain.Error{Code: domain.ECONFLICT, Field: "assessment", Message: fmt.Sprintf("the portfolio version of this assessment was retired: your %d answers are saved; start the assessment again to continue on the current version, where they are carried over", st.answered)}
+			return errK(domain.ECONFLICT, "assessment", "assess.err.retired", "the portfolio version of this assessment was retired: your %d answers are saved; start the assessment again to continue on the current version, where they are carried over", st.answered)
 		}
 		if in.Revision < 0 || in.Revision > a.Revision {
-			return domain.Invalid("revision", "unknown revision %d (the assessment is at %d)", in.Revision, a.Revision)
+			return errK(domain.EINVALID, "revision", "assess.err.revision", "unknown revision %d (the assessment is at %d)", in.Revision, a.Revision)
 		}
 		if exists && in.Revision > 0 && oldRev > in.Revision {
-			return &domain.Error{Code: domain.ECONFLICT, Field: "question", Message: "this question was answered differently in another tab or window after this page was opened: the other answer is kept; reload the page to see it"}
+			return errK(domain.ECONFLICT, "question", "assess.err.stale", "this question was answered differently in another tab or window after this page was opened: the other answer is kept; reload the page to see it")
 		}
 		now := s.now()
 		rev := a.Revision + 1

@@ -839,7 +839,7 @@ func publishedBank(ctx context.Context, q db.Querier, frameworkID int64) (int64,
 	var id int64
 	err := q.QueryRowContext(ctx, `SELECT id FROM assess_banks WHERE framework_id = $1 AND state = 'published'`, frameworkID).Scan(&id)
 	if err == sql.ErrNoRows {
-		return 0, &domain.Error{Code: domain.ECONFLICT, Message: "this portfolio version has no published item bank yet"}
+		return 0, errK(domain.ECONFLICT, "", "assess.err.no_bank", "this portfolio version has no published item bank yet")
 	}
 	return id, err
 }

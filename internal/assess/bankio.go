@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -135,9 +136,13 @@ func (s *Service) ImportBank(ctx context.Context, bankID int64, format string, r
 	default:
 		return rep, domain.Invalid("format", "format must be json or csv")
 	}
-	if len(probs) > 0 {
+	if len(rows) == 0 {
+		if len(probs) == 0 {
+			probs = append(probs, domain.Problem{Reason: "the file has no items"})
+		}
 		return rep, importError(probs)
 	}
+	// Rows that parsed are validated too, so the report lists every problem at once.
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		b, err := s.bank(ctx, tx, bankID)
 		if err != nil {
@@ -218,6 +223,7 @@ func (s *Service) ImportBank(ctx context.Context, bankID int64, format string, r
 }
 
 func importError(probs []domain.Problem) error {
+	sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
 	return &domain.Error{Code: domain.EINVALID, Message: fmt.Sprintf("the file has %d problems: nothing was imported", len(probs)), Details: probs}
 }
 

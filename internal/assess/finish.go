@@ -3,7 +3,6 @@ package assess
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strconv"
 
 	"esd/internal/audit"
@@ -33,19 +32,20 @@ func (s *Service) Finish(ctx context.Context, id int64) (Assessment, error) {
 		}
 		switch a.State {
 		case StateFinished:
-			return &domain.Error{Code: domain.ECONFLICT, Field: "assessment", Message: fmt.Sprintf("this assessment was already finished on %s (perhaps in another tab): its result is unchanged", a.FinishedAt.Format("02/01/2006 15:04"))}
+			return errK(domain.ECONFLICT, "assessment", "assess.err.already_finished", "this assessment was already finished on %s (perhaps in another tab): its result is unchanged", a.FinishedAt.Format("02/01/2006 15:04"))
 		case StateSuperseded:
-			return &domain.Error{Code: domain.ECONFLICT, Field: "assessment", Message: fmt.Sprintf("this assessment was replaced by assessment %d on the current portfolio version", a.SupersededBy)}
+			return errK(domain.ECONFLICT, "assessment", "assess.err.superseded", "this assessment was replaced by assessment %d on the current portfolio version, where your answers were carried over", a.SupersededBy)
 		}
 		if a.FrameworkState == FrameworkRetired {
-			return &domain.Error{Code: domain.ECONFLICT, Field: "assessment", Message: "the portfolio version of this assessment was retired: your answers are saved; start the assessment again to finish it on the current version"}
+			st, _ := s.progress(ctx, tx, id)
+			return errK(domain.ECONFLICT, "assessment", "assess.err.retired", "the portfolio version of this assessment was retired: your %d answers are saved; start the assessment again to continue on the current version, where they are carried over", st.answered)
 		}
 		st, err := s.progress(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if st.answered < st.needed {
-			return &domain.Error{Code: domain.EINVALID, Field: "question", Message: fmt.Sprintf("%d questions are still unanswered: the first is question %d", st.needed-st.answered, st.firstUnanswered)}
+			return errK(domain.EINVALID, "question", "assess.err.unanswered", "%d questions are still unanswered: the first is question %d", st.needed-st.answered, st.firstUnanswered)
 		}
 		f, err := s.framework(ctx, a.FrameworkID)
 		if err != nil {
@@ -62,7 +62,7 @@ func (s *Service) Finish(ctx context.Context, id int64) (Assessment, error) {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return &domain.Error{Code: domain.ECONFLICT, Field: "assessment", Message: "this assessment was already finished (perhaps in another tab)"}
+			return errK(domain.ECONFLICT, "assessment", "assess.err.already_finished", "this assessment was already finished on %s (perhaps in another tab): its result is unchanged", now.Format("02/01/2006 15:04"))
 		}
 		var evs []Evidence
 		for _, sc := range scores {
@@ -197,6 +197,25 @@ type ResultRow struct {
 	Delta      *int   `json:"delta,omitempty"`
 }
 
+// HasPrev reports whether the line was in the previous assessment.
+func (r ResultRow) HasPrev() bool { return r.Previous != nil }
+
+// Prev is the previous level, 0 if none.
+func (r ResultRow) Prev() int {
+	if r.Previous == nil {
+		return 0
+	}
+	return *r.Previous
+}
+
+// Change is the level minus the previous one.
+func (r ResultRow) Change() int {
+	if r.Delta == nil {
+		return 0
+	}
+	return *r.Delta
+}
+
 // Result returns the explained result of a finished assessment. It refers to the answers
 // ("you got the level-2 question wrong"), so only the professional sees it.
 func (s *Service) Result(ctx context.Context, id int64, lang string) (Result, error) {
@@ -205,7 +224,7 @@ func (s *Service) Result(ctx context.Context, id int64, lang string) (Result, er
 		return Result{}, err
 	}
 	if a.State != StateFinished {
-		return Result{}, &domain.Error{Code: domain.ECONFLICT, Message: "the assessment is not finished yet"}
+		return Result{}, errK(domain.ECONFLICT, "", "assess.err.not_finished", "the assessment is not finished yet")
 	}
 	f, err := s.framework(ctx, a.FrameworkID)
 	if err != nil {

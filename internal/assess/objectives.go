@@ -68,6 +68,25 @@ type Objective struct {
 	fromLevel      int
 }
 
+// HasFrom reports whether the starting level is visible.
+func (o Objective) HasFrom() bool { return o.FromLevel != nil }
+
+// From is the starting level (0 when hidden).
+func (o Objective) From() int {
+	if o.FromLevel == nil {
+		return 0
+	}
+	return *o.FromLevel
+}
+
+// Due is the due date as dd/mm/yyyy.
+func (o Objective) Due() string {
+	if t, err := time.Parse("2006-01-02", o.DueDate); err == nil {
+		return t.Format("02/01/2006")
+	}
+	return o.DueDate
+}
+
 const objectiveCols = `o.id, COALESCE(o.professional_id, 0), COALESCE(o.group_id, 0), COALESCE(g.name, ''), o.triennium, o.framework_id, o.line_id, o.line_code,
 	o.from_level, o.target_level, o.persona_target, o.due_date, o.priority, o.state, o.ecm_objective, o.ecm_inferred, o.source, o.adjusted, o.note,
 	o.created_at, o.updated_at, o.agreed_at, o.agreed_by, o.started_at, o.achieved_at, o.expired_at`
@@ -381,25 +400,25 @@ func (s *Service) AdjustObjective(ctx context.Context, id int64, in ObjectiveInp
 		return o, domain.NotFound("objective")
 	}
 	if o.State != ObjDraft {
-		return o, &domain.Error{Code: domain.ECONFLICT, Message: fmt.Sprintf("the objective is %s: only a draft can be adjusted", o.State)}
+		return o, errK(domain.ECONFLICT, "", "assess.err.not_draft", "the objective is %s: only a draft can be adjusted", o.State)
 	}
 	f, err := s.framework(ctx, o.FrameworkID)
 	if err != nil {
 		return o, err
 	}
 	if in.TargetLevel <= o.fromLevel || in.TargetLevel > f.MaxLevel() {
-		return o, domain.Invalid("target_level", "the target must be above the current level (%d) and at most %d", o.fromLevel, f.MaxLevel())
+		return o, errK(domain.EINVALID, "target_level", "assess.err.target", "the target must be above the current level (%d) and at most %d", o.fromLevel, f.MaxLevel())
 	}
 	t := s.triennium()
 	d, err := time.Parse("2006-01-02", strings.TrimSpace(in.DueDate))
 	if err != nil {
-		return o, domain.Invalid("due_date", "write the date as YYYY-MM-DD")
+		return o, errK(domain.EINVALID, "due_date", "assess.form.date", "write the date as YYYY-MM-DD")
 	}
 	if d.Year() < t.From || d.Year() > t.To {
-		return o, domain.Invalid("due_date", "the date must fall in the triennium %s", t)
+		return o, errK(domain.EINVALID, "due_date", "assess.err.due_range", "the date must fall in the triennium %s", t.String())
 	}
 	if in.Priority < 1 || in.Priority > 999 {
-		return o, domain.Invalid("priority", "priority must be from 1 to 999")
+		return o, errK(domain.EINVALID, "priority", "assess.err.priority", "priority must be from 1 to 999")
 	}
 	if len(in.Note) > 1000 {
 		return o, domain.Invalid("note", "the note is longer than 1000 characters")
@@ -424,7 +443,7 @@ func (s *Service) AdjustObjective(ctx context.Context, id int64, in ObjectiveInp
 
 // AgreeObjectives agrees every draft objective of a professional for the triennium: the act
 // of their organisation (or region, or national governance) that turns the drafts into the
-// individual dossier formativo. It returns how many were agreed.
+// individual dossier formativo. It returns how many were agreed (0 when there were none).
 func (s *Service) AgreeObjectives(ctx context.Context, profID int64) (int, error) {
 	a, err := domain.Require(ctx, domain.RoleOrganisation, domain.RoleRegional, domain.RoleNational)
 	if err != nil {
@@ -445,7 +464,7 @@ func (s *Service) AgreeObjectives(ctx context.Context, profID int64) (int, error
 		k, _ := res.RowsAffected()
 		n = int(k)
 		if n == 0 {
-			return &domain.Error{Code: domain.EINVALID, Message: "there are no draft objectives to agree"}
+			return nil // nothing to agree: agreeing again is not an error
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "agree", Entity: "objectives", EntityID: profID, RegionID: p.RegionID,
 			Before: map[string]string{"state": ObjDraft}, After: map[string]any{"state": ObjAgreed, "count": n}})
@@ -490,9 +509,24 @@ func (s *Service) MoveObjective(ctx context.Context, id int64, to string) (Objec
 	if !valid {
 		return o, domain.Invalid("state", "unknown state %q", to)
 	}
+	if o.State == to {
+		// Already there (a replay, or two people doing the same): accepted if the caller could
+		// have made the move.
+		for k, roles := range transitions {
+			if k[1] != to {
+				continue
+			}
+			for _, r := range roles {
+				if r == a.Role || a.Role == domain.RoleSystem {
+					return o, nil
+				}
+			}
+		}
+		return o, domain.Forbidden("role %s may not move an objective to %s", a.Role, to)
+	}
 	roles, ok := transitions[[2]string{o.State, to}]
 	if !ok || roles == nil {
-		return o, &domain.Error{Code: domain.ECONFLICT, Field: "state", Message: fmt.Sprintf("an objective cannot move from %s to %s", o.State, to)}
+		return o, errK(domain.ECONFLICT, "state", "assess.err.transition", "an objective cannot move from %s to %s", o.State, to)
 	}
 	allowed := a.Role == domain.RoleSystem
 	for _, r := range roles {

@@ -105,6 +105,17 @@ type Rollup struct {
 	Previous *float64 `json:"previous_mean,omitempty"`
 }
 
+// HasPrev reports whether there is a previous value (templates cannot follow pointers).
+func (r Rollup) HasPrev() bool { return r.Previous != nil }
+
+// Prev is the previous value, 0 if none.
+func (r Rollup) Prev() float64 {
+	if r.Previous == nil {
+		return 0
+	}
+	return *r.Previous
+}
+
 // rollup averages line values per ambito and per dimension, in tree order.
 func rollup(f *Framework, lang string, values map[int64]float64, previous map[int64]float64) (areas, dims []Rollup) {
 	type acc struct {

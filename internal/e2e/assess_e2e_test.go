@@ -255,7 +255,7 @@ func TestAssessAPI(t *testing.T) {
 			t.Fatalf("second finish: %d %s", res.Status, res.Body)
 		}
 		var r assess.Result
-		pc.Get(base + "/result").JSON(t, &r)
+		pc.Get(base+"/result").JSON(t, &r)
 		if len(r.Lines) != 8 || r.Lines[0].Explanation == "" {
 			t.Fatalf("result %+v", r)
 		}

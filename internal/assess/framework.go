@@ -76,8 +76,11 @@ type Node struct {
 	Position int
 	Parent   *Node
 	Children []*Node
-	// Index is the position of a line in tree order (lines only).
-	Index int
+	// Index is the position of a line in tree order (lines only); AreaIdx and DimIdx are the
+	// positions of its ambito and dimension in Framework.Areas and Dimensions (-1 if none).
+	Index   int
+	AreaIdx int
+	DimIdx  int
 	// LevelIT and LevelEN hold the line's level descriptors by level.
 	LevelIT map[int]string
 	LevelEN map[int]string
@@ -305,6 +308,21 @@ func loadFramework(ctx context.Context, q db.Querier, id int64) (*Framework, err
 		}
 	}
 	walk(roots)
+	for i, a := range f.Areas {
+		a.Index = i
+	}
+	for i, d := range f.Dimensions {
+		d.Index = i
+	}
+	for _, l := range f.Lines {
+		l.AreaIdx, l.DimIdx = -1, -1
+		if a := l.Area(); a != nil {
+			l.AreaIdx = a.Index
+		}
+		if d := l.Dimension(); d != nil {
+			l.DimIdx = d.Index
+		}
+	}
 	rows, err = q.QueryContext(ctx, `SELECT ll.item_id, ll.level, ll.descriptor_it, ll.descriptor_en FROM line_levels ll
 		JOIN framework_items fi ON fi.id = ll.item_id WHERE fi.framework_id = $1`, id)
 	if err != nil {

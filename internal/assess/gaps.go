@@ -2,7 +2,7 @@ package assess
 
 import (
 	"context"
-	"sort"
+	"slices"
 
 	"esd/internal/db"
 )
@@ -82,44 +82,47 @@ func (s *Service) computeGaps(ctx context.Context, q db.Querier, profID int64, t
 	return gapsOf(f, profID, targets, persona, levels, lang), nil
 }
 
+// gapLines computes the gap of every required line (no titles), biggest first: the part of
+// the analysis that objective generation needs, kept allocation-light for bulk regeneration.
+func gapLines(f *Framework, targets []Target, levels map[string]int) []LineGap {
+	seen := make([]bool, len(f.Lines))
+	out := make([]LineGap, 0, len(targets))
+	for _, t := range targets {
+		l := f.Line(t.LineID)
+		if l == nil || t.Level < 1 || seen[l.Index] {
+			continue
+		}
+		seen[l.Index] = true
+		cur := levels[l.Code]
+		lg := LineGap{LineID: l.ID, LineCode: l.Code, Target: t.Level, Current: cur, index: l.Index}
+		if t.MaxLevel > t.Level {
+			lg.MaxTarget = t.MaxLevel
+		}
+		if cur < t.Level {
+			lg.Gap = t.Level - cur
+		}
+		out = append(out, lg)
+	}
+	slices.SortStableFunc(out, func(a, b LineGap) int {
+		if gapLess(a, b) {
+			return -1
+		}
+		if gapLess(b, a) {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
 // gapsOf is the pure part of the gap analysis.
 func gapsOf(f *Framework, profID int64, targets []Target, persona PersonaInfo, levels map[string]int, lang string) Gaps {
 	g := Gaps{ProfessionalID: profID, Persona: persona, FrameworkID: f.ID, Framework: f.Title(lang) + " " + f.Version,
 		Illustrative: f.Illustrative, MaxLevel: f.MaxLevel(), Assessed: len(levels) > 0}
-	seen := map[int64]bool{}
-	for _, t := range targets {
-		l := f.Line(t.LineID)
-		if l == nil || t.Level < 1 || seen[l.ID] {
-			continue
-		}
-		seen[l.ID] = true
-		cur := levels[l.Code]
-		lg := LineGap{LineID: l.ID, LineCode: l.Code, Title: l.Title(lang), Target: t.Level, Current: cur, index: l.Index}
-		if t.MaxLevel > t.Level {
-			lg.MaxTarget = t.MaxLevel
-		}
-		if a := l.Area(); a != nil {
-			lg.AreaCode, lg.Area = a.Code, a.Title(lang)
-		}
-		if d := l.Dimension(); d != nil {
-			lg.Dimension = d.Title(lang)
-		}
-		if cur < t.Level {
-			lg.Gap = t.Level - cur
-			g.TotalGap += lg.Gap
-			g.LinesWithGap++
-		}
-		g.Lines = append(g.Lines, lg)
-	}
-	sort.SliceStable(g.Lines, func(i, j int) bool { return gapLess(g.Lines[i], g.Lines[j]) })
+	g.Lines = gapLines(f, targets, levels)
 	type acc struct{ n, short, target, cur, gap int }
-	as, ds := map[int64]*acc{}, map[int64]*acc{}
-	bump := func(m map[int64]*acc, id int64, lg LineGap) {
-		a := m[id]
-		if a == nil {
-			a = &acc{}
-			m[id] = a
-		}
+	as, ds := make([]acc, len(f.Areas)), make([]acc, len(f.Dimensions))
+	bump := func(a *acc, lg LineGap) {
 		a.n++
 		a.target += lg.Target
 		a.cur += lg.Current
@@ -128,37 +131,49 @@ func gapsOf(f *Framework, profID int64, targets []Target, persona PersonaInfo, l
 			a.short++
 		}
 	}
-	for _, lg := range g.Lines {
-		l := f.Line(lg.LineID)
-		if a := l.Area(); a != nil {
-			bump(as, a.ID, lg)
+	for i := range g.Lines {
+		lg := &g.Lines[i]
+		l := f.Lines[lg.index]
+		lg.Title = l.Title(lang)
+		if l.AreaIdx >= 0 {
+			a := f.Areas[l.AreaIdx]
+			lg.AreaCode, lg.Area = a.Code, a.Title(lang)
+			bump(&as[l.AreaIdx], *lg)
 		}
-		if d := l.Dimension(); d != nil {
-			bump(ds, d.ID, lg)
+		if l.DimIdx >= 0 {
+			lg.Dimension = f.Dimensions[l.DimIdx].Title(lang)
+			bump(&ds[l.DimIdx], *lg)
+		}
+		if lg.Gap > 0 {
+			g.TotalGap += lg.Gap
+			g.LinesWithGap++
 		}
 	}
-	mk := func(n *Node, a *acc, pos int) GroupGap {
+	mk := func(n *Node, a acc, pos int) GroupGap {
 		fn := float64(a.n)
 		return GroupGap{ID: n.ID, Code: n.Code, Title: n.Title(lang), Lines: a.n, LinesWithGap: a.short,
 			Target: round1(float64(a.target) / fn), Current: round1(float64(a.cur) / fn), Gap: round1(float64(a.gap) / fn), position: pos}
 	}
 	for i, n := range f.Areas {
-		if a := as[n.ID]; a != nil {
-			g.AreasInOrder = append(g.AreasInOrder, mk(n, a, i))
+		if as[i].n > 0 {
+			g.AreasInOrder = append(g.AreasInOrder, mk(n, as[i], i))
 		}
 	}
 	for i, n := range f.Dimensions {
-		if a := ds[n.ID]; a != nil {
-			g.Dimensions = append(g.Dimensions, mk(n, a, i))
+		if ds[i].n > 0 {
+			g.Dimensions = append(g.Dimensions, mk(n, ds[i], i))
 		}
 	}
 	g.Areas = append([]GroupGap(nil), g.AreasInOrder...)
 	byGap := func(x []GroupGap) {
-		sort.SliceStable(x, func(i, j int) bool {
-			if x[i].Gap != x[j].Gap {
-				return x[i].Gap > x[j].Gap
+		slices.SortStableFunc(x, func(a, b GroupGap) int {
+			switch {
+			case a.Gap > b.Gap:
+				return -1
+			case a.Gap < b.Gap:
+				return 1
 			}
-			return x[i].position < x[j].position
+			return a.position - b.position
 		})
 	}
 	byGap(g.Areas)

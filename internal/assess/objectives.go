@@ -304,37 +304,26 @@ func (s *Service) generateFor(ctx context.Context, tx *sql.Tx, p Professional, g
 		After: map[string]any{"triennium": tri, "removed_drafts": len(drop), "new_drafts": len(drafts), "kept": keep}})
 }
 
-// insertObjectives writes objectives in multi-row inserts.
-func (s *Service) insertObjectives(ctx context.Context, q db.Querier, objs []Objective) error {
-	const cols = 17
-	const per = 400 // 6 800 parameters: within both databases' limits
+// objectiveCols are the columns insertObjectives writes.
+var objectiveInsertCols = []string{"professional_id", "group_id", "triennium", "framework_id", "line_id", "line_code", "from_level", "target_level",
+	"persona_target", "due_date", "priority", "state", "ecm_objective", "ecm_inferred", "source", "created_at", "updated_at"}
+
+// insertObjectives writes objectives in bulk.
+func (s *Service) insertObjectives(ctx context.Context, tx *sql.Tx, objs []Objective) error {
 	now := s.now()
-	for start := 0; start < len(objs); start += per {
-		end := min(start+per, len(objs))
-		var b strings.Builder
-		b.WriteString(`INSERT INTO objectives (professional_id, group_id, triennium, framework_id, line_id, line_code, from_level, target_level, persona_target,
-			due_date, priority, state, ecm_objective, ecm_inferred, source, created_at, updated_at) VALUES `)
-		args := make([]any, 0, (end-start)*cols)
-		for i, o := range objs[start:end] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(" + db.Placeholders(i*cols+1, cols) + ")")
-			var prof, group any
-			if o.ProfessionalID != 0 {
-				prof = o.ProfessionalID
-			}
-			if o.GroupID != 0 {
-				group = o.GroupID
-			}
-			args = append(args, prof, group, o.Triennium, o.FrameworkID, o.LineID, o.LineCode, o.fromLevel, o.TargetLevel, o.PersonaTarget,
-				o.DueDate, o.Priority, o.State, o.ECMObjective, o.ECMInferred, o.Source, now, now)
+	rows := make([][]any, len(objs))
+	for i, o := range objs {
+		var prof, group any
+		if o.ProfessionalID != 0 {
+			prof = o.ProfessionalID
 		}
-		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
-			return db.MapError(err)
+		if o.GroupID != 0 {
+			group = o.GroupID
 		}
+		rows[i] = []any{prof, group, o.Triennium, o.FrameworkID, o.LineID, o.LineCode, o.fromLevel, o.TargetLevel, o.PersonaTarget,
+			o.DueDate, o.Priority, o.State, o.ECMObjective, o.ECMInferred, o.Source, now, now}
 	}
-	return nil
+	return insertRows(ctx, tx, s.DB.IsPostgres(), "objectives", objectiveInsertCols, rows)
 }
 
 // GenerateObjectives regenerates the draft objectives of one professional from their current

@@ -184,7 +184,7 @@ func (s *Service) regenerateBatch(ctx context.Context, batch []regenItem, rep *R
 				if lv == nil {
 					lv = map[string]int{}
 				}
-				g := gapsOf(f, it.prof, it.targets, it.persona, lv, "it")
+				g := Gaps{ProfessionalID: it.prof, FrameworkID: f.ID, Lines: gapLines(f, it.targets, lv)}
 				skip := map[string]bool{}
 				keep := 0
 				var drafts []existingObj
@@ -210,8 +210,8 @@ func (s *Service) regenerateBatch(ctx context.Context, batch []regenItem, rep *R
 			if len(del) == 0 && len(ins) == 0 {
 				return nil
 			}
-			for start := 0; start < len(del); start += 500 {
-				end := min(start+500, len(del))
+			for start := 0; start < len(del); start += 200 {
+				end := min(start+200, len(del))
 				args := make([]any, end-start)
 				for i, id := range del[start:end] {
 					args[i] = id

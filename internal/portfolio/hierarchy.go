@@ -85,7 +85,7 @@ func mapHierarchy(nodes []rawNode, p *problems) (dims []DocItem, notes []string)
 				if !reported[key] {
 					reported[key] = true
 					m := nodes[byRef[cur]]
-					p.add(m.Line, m.field("parent"), strings.Join(cyc, " → "), "cycle in the hierarchy: a node is its own ancestor")
+					p.add(m.Line, m.field("parent"), strings.Join(cyc, " → "), "cycle in the hierarchy: following each node to its parent leads back to the start")
 				}
 				break
 			}

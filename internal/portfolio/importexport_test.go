@@ -214,8 +214,8 @@ func TestImportForeignCASE(t *testing.T) {
 
 type badCase struct {
 	name, format, data string
-	want                []string // substrings of the problems (reason, field or value)
-	line                int      // expected line of the first problem, 0 = not checked
+	want               []string // substrings of the problems (reason, field or value)
+	line               int      // expected line of the first problem, 0 = not checked
 }
 
 func moodleRows(rows ...string) string {

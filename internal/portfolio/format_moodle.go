@@ -207,9 +207,20 @@ var (
 	reCrossLi    = regexp.MustCompile(`(?s)<li><code>([^<:]*):([^<]*)</code> (\w+) — (.*?)</li>`)
 )
 
+// classBlocks are the esd-* blocks of a description, compiled once.
+var classBlocks = func() map[string]*regexp.Regexp {
+	m := map[string]*regexp.Regexp{}
+	for _, c := range []string{"esd-desc", "esd-title-en", "esd-desc-en", "esd-levels", "esd-crosswalks", "esd-scale"} {
+		m[c] = regexp.MustCompile(`(?s)<(p|ol|ul)[^>]*class="` + c + `"[^>]*>(.*?)</(?:p|ol|ul)>`)
+	}
+	return m
+}()
+
 func classBlock(h, class string) (string, bool) {
-	re := regexp.MustCompile(`(?s)<(p|ol|ul)[^>]*class="` + class + `"[^>]*>(.*?)</(?:p|ol|ul)>`)
-	m := re.FindStringSubmatch(h)
+	if !strings.Contains(h, `"`+class+`"`) {
+		return "", false
+	}
+	m := classBlocks[class].FindStringSubmatch(h)
 	if m == nil {
 		return "", false
 	}

@@ -75,12 +75,14 @@ type treeLine struct {
 type treeArea struct {
 	Item
 	Title template.HTML
+	Desc  template.HTML // shown when a search matched the ambito itself
 	Lines []treeLine
 }
 
 type treeDim struct {
 	Item
 	Title template.HTML
+	Desc  template.HTML // shown when a search matched the dimension itself
 	Areas []treeArea
 }
 
@@ -130,12 +132,16 @@ func (m Module) renderTree(c *web.Ctx, v Version) error {
 	view := treeView{Version: tree.Version, Scale: tree.Scale, Q: q, Open: q != "" || c.R.URL.Query().Get("open") == "1",
 		CanEdit: CanEdit(ctx) && v.Editable(), Saved: c.R.URL.Query().Get("saved") == "1"}
 	terms := searchTerms(q)
+	hit := map[int64]bool{}
 	if q != "" {
 		matches, err := m.S.Search(ctx, v.ID, q)
 		if err != nil {
 			return err
 		}
 		view.Matches = len(matches)
+		for _, x := range matches {
+			hit[x.ID] = true
+		}
 		tree = FilterTree(tree, matches)
 	}
 	if cur, err := m.S.Current(ctx); err == nil {
@@ -146,11 +152,17 @@ func (m Module) renderTree(c *web.Ctx, v Version) error {
 	}
 	for _, d := range tree.Dimensions {
 		td := treeDim{Item: d.Item, Title: Highlight(d.Title(c.Lang), terms)}
+		if hit[d.ID] {
+			td.Desc = Highlight(d.Description(c.Lang), terms)
+		}
 		for _, a := range d.Areas {
 			ta := treeArea{Item: a.Item, Title: Highlight(a.Title(c.Lang), terms)}
+			if hit[a.ID] {
+				ta.Desc = Highlight(a.Description(c.Lang), terms)
+			}
 			for _, l := range a.Lines {
 				tl := treeLine{Item: l, Title: Highlight(l.Title(c.Lang), terms)}
-				if q != "" {
+				if hit[l.ID] {
 					tl.Desc = Highlight(l.Description(c.Lang), terms)
 				}
 				ta.Lines = append(ta.Lines, tl)

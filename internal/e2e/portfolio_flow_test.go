@@ -22,7 +22,19 @@ import (
 	"esd/internal/portfolio"
 )
 
-var idInLocation = regexp.MustCompile(`/(\d+)`)
+var (
+	idInLocation = regexp.MustCompile(`/(\d+)`)
+	rawKey       = regexp.MustCompile(`>\s*portfolio\.[a-z_.]+`)
+)
+
+// noRawKeys fails if a page shows a message key instead of its text (a key missing from
+// the catalogue shows itself).
+func noRawKeys(t *testing.T, body string) {
+	t.Helper()
+	if m := rawKey.FindString(body); m != "" {
+		t.Errorf("page shows a message key: %q", m)
+	}
+}
 
 func locationID(t *testing.T, res apptest.Response) string {
 	t.Helper()
@@ -51,6 +63,7 @@ func TestPortfolioPages(t *testing.T) {
 				t.Errorf("tree page lacks %q", want)
 			}
 		}
+		noRawKeys(t, res.Body)
 		if n := strings.Count(res.Body, `<summary class="h5">`); n != 6 {
 			t.Errorf("tree shows %d dimensions", n)
 		}
@@ -88,6 +101,7 @@ func TestPortfolioPages(t *testing.T) {
 		if strings.Contains(res.Body, `id="edit-texts"`) {
 			t.Error("a published line must not show editors")
 		}
+		noRawKeys(t, res.Body)
 		// Read-only for everybody else.
 		u, pw := env.CreateUser("reader", domain.RoleAnalyst, 0, 0, 0)
 		prof := env.Client().Login(u, pw)
@@ -119,6 +133,7 @@ func TestPortfolioPages(t *testing.T) {
 		lineID := locationID(t, admin.PostForm("/portfolio/versions/"+draftID+"/items", url.Values{"kind": {"line"},
 			"parent_id": {fmt.Sprint(area.ID)}, "title_it": {"Telemonitoraggio pediatrico"}, "title_en": {"Paediatric telemonitoring"}}))
 		res = admin.Get("/portfolio/items/" + lineID + "?saved=1")
+		noRawKeys(t, res.Body)
 		if !strings.Contains(res.Body, "D3.A2.L10") || !strings.Contains(res.Body, `id="edit-levels"`) {
 			t.Fatal("new line page")
 		}

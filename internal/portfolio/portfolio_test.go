@@ -389,3 +389,25 @@ func TestPermissions(t *testing.T) {
 		}
 	})
 }
+
+func TestHighlightFoldsAndEscapes(t *testing.T) {
+	cases := []struct {
+		text  string
+		terms []string
+		want  string
+	}{
+		{"Qualità del dato clinico", []string{"qualita"}, "<mark>Qualità</mark> del dato clinico"},
+		{"QUALITÀ e qualità", []string{"qualita"}, "<mark>QUALITÀ</mark> e <mark>qualità</mark>"},
+		{"<b>FSE</b> & dati", []string{"fse"}, "&lt;b&gt;<mark>FSE</mark>&lt;/b&gt; &amp; dati"},
+		{"Telemedicina", nil, "Telemedicina"},
+		{"Dati e IA", []string{"dati", "ia"}, "<mark>Dati</mark> e <mark>IA</mark>"},
+	}
+	for _, c := range cases {
+		if got := string(Highlight(c.text, c.terms)); got != c.want {
+			t.Errorf("Highlight(%q, %v) = %q, want %q", c.text, c.terms, got, c.want)
+		}
+	}
+	if got := SearchTerms("  Qualità,  DATI "); len(got) != 2 || got[0] != "qualita" || got[1] != "dati" {
+		t.Fatalf("terms: %v", got)
+	}
+}

@@ -17,6 +17,8 @@ import (
 //go:embed data/default_portfolio.json
 var defaultPortfolio []byte
 
+//go:generate go run gen_default.go gen_default_content.go
+
 // DefaultDocument returns the illustrative default portfolio.
 func DefaultDocument() (Document, error) {
 	var d Document

@@ -12,6 +12,8 @@ import (
 //go:embed data/ecm_objectives.json data/digcomp3.json
 var referenceFS embed.FS
 
+//go:generate go run gen_reference.go
+
 // RefEntry is one concept a line can be mapped to.
 type RefEntry struct {
 	Code        string `json:"code"`

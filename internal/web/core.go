@@ -59,6 +59,7 @@ func (coreModule) Register(r *Routes) {
 
 	r.Nav(NavItem{Key: "nav.home", Path: "/", Order: 0})
 	r.Nav(NavItem{Key: "nav.users", Path: "/admin/users", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional}, Order: 90})
+	r.Nav(NavItem{Key: "account.tokens", Path: "/account/tokens", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional, domain.RoleOrganisation, domain.RoleProvider}, Order: 95})
 	r.Nav(NavItem{Key: "nav.audit", Path: "/audit", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional}, Order: 91})
 
 	r.API("GET /api/v1/me", Op{Summary: "The calling user and their grant", Tag: "account", Response: auth.User{}}, func(c *Ctx) (any, error) {

@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"sync"
+
+	"esd/internal/domain"
 )
 
 // The message catalogue: key → {Italian, English}. Italian is the default language; a key
@@ -48,3 +50,8 @@ func translate(lang, key string, args ...any) string {
 
 // Translate is translate for code outside templates (exports, CLI).
 func Translate(lang, key string, args ...any) string { return translate(lang, key, args...) }
+
+// RoleName is the translated name of a role.
+func (s *Server) RoleName(lang string, r domain.Role) string {
+	return translate(lang, "role."+string(r))
+}

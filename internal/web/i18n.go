@@ -55,3 +55,14 @@ func Translate(lang, key string, args ...any) string { return translate(lang, ke
 func (s *Server) RoleName(lang string, r domain.Role) string {
 	return translate(lang, "role."+string(r))
 }
+
+// MessageKeys returns every key of the catalogue with whether it has an English text.
+func MessageKeys() map[string]bool {
+	msgMu.RLock()
+	defer msgMu.RUnlock()
+	out := make(map[string]bool, len(messages))
+	for k, v := range messages {
+		out[k] = v[1] != ""
+	}
+	return out
+}

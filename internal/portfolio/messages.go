@@ -3,6 +3,7 @@ package portfolio
 // messages is the module's i18n catalogue: key → {Italian, English}.
 var messages = map[string][2]string{
 	"nav.portfolio":                {"Portfolio competenze", "Competence portfolio"},
+	"nav.portfolio.desc":           {"Le dimensioni, gli ambiti e le linee formative delle competenze digitali, con livelli e corrispondenze.", "The dimensions, areas and training lines of digital competence, with levels and crosswalks."},
 	"portfolio.title":              {"Portfolio delle competenze digitali", "Digital competence portfolio"},
 	"portfolio.versions":           {"Versioni del portfolio", "Portfolio versions"},
 	"portfolio.all_versions":       {"Tutte le versioni", "All versions"},

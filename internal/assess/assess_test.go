@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -419,7 +420,7 @@ func TestTypicalPersonaUnderTwentyMinutes(t *testing.T) {
 		f.byID[l.ID] = l
 		if i < 20 {
 			for lv := 1; lv <= 3; lv++ {
-				items = append(items, Item{ID: 10000 + id*10 + int64(lv), LineID: l.ID, Kind: ItemKnowledge, Level: lv})
+				items = append(items, Item{ID: 10000 + id*10 + int64(lv), LineID: l.ID, Kind: ItemKnowledge, Level: lv, TextIT: fmt.Sprintf("q%d-%d", id, lv)})
 			}
 		}
 	}

@@ -149,13 +149,19 @@ func planQuestions(f *Framework, items []Item, targets []Target, t Timing) []pla
 		}
 	}
 	chosen := map[int64][]Item{}
+	asked := map[string]bool{} // the same question (by text) is never asked twice in one sitting
 	total := len(lines) * t.SelfSeconds
 	for round := 0; round < t.MaxKnowledge; round++ {
 		// Lines with the highest targets get their questions first.
 		order := append([]*Node(nil), lines...)
 		sort.SliceStable(order, func(i, j int) bool { return tgt[order[i].ID] > tgt[order[j].ID] })
 		for _, l := range order {
-			cands := append([]Item(nil), know[l.ID]...)
+			var cands []Item
+			for _, it := range know[l.ID] {
+				if !asked[it.TextIT] || containsItem(chosen[l.ID], it.ID) {
+					cands = append(cands, it)
+				}
+			}
 			target := tgt[l.ID]
 			sort.SliceStable(cands, func(i, j int) bool {
 				di, dj := abs(cands[i].Level-target), abs(cands[j].Level-target)
@@ -182,8 +188,8 @@ func planQuestions(f *Framework, items []Item, targets []Target, t Timing) []pla
 				cands[round], cands[pickIdx] = cands[pickIdx], cands[round]
 			}
 			chosen[l.ID] = append(chosen[l.ID], cands[round])
+			asked[cands[round].TextIT] = true
 			total += t.KnowledgeSeconds
-			know[l.ID] = cands
 		}
 	}
 	var out []plannedQ
@@ -196,6 +202,15 @@ func planQuestions(f *Framework, items []Item, targets []Target, t Timing) []pla
 		}
 	}
 	return out
+}
+
+func containsItem(items []Item, id int64) bool {
+	for _, it := range items {
+		if it.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 func abs(x int) int {

@@ -100,7 +100,7 @@ func benchWorld(ctx context.Context, d *db.DB, n int) (*benchTargets, time.Durat
 	}
 	var err error
 	code := fmt.Sprintf("BENCH-%d", now.UnixNano())
-	bt.fw, err = one(`INSERT INTO framework_versions (code, version, title_it, state, illustrative, created_at) VALUES ($1,'1','Portfolio di benchmark','published',TRUE,$2) RETURNING id`, code, now)
+	bt.fw, err = one(`INSERT INTO framework_versions (code, version, title_it, state, illustrative, created_at) VALUES ($1,'1','Portfolio di benchmark','draft',TRUE,$2) RETURNING id`, code, now)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -135,7 +135,7 @@ func benchWorld(ctx context.Context, d *db.DB, n int) (*benchTargets, time.Durat
 				if err != nil {
 					return nil, 0, err
 				}
-				if _, err := d.Write.ExecContext(ctx, `INSERT INTO crosswalks (item_id, scheme, target_code, relation) VALUES ($1,'ecm_objective',$2,'exact')`,
+				if _, err := d.Write.ExecContext(ctx, `INSERT INTO crosswalks (item_id, scheme, target_code, relation) VALUES ($1,'ecm',$2,'exact')`,
 					id, []string{"17", "35"}[line%2]); err != nil {
 					return nil, 0, err
 				}
@@ -143,6 +143,10 @@ func benchWorld(ctx context.Context, d *db.DB, n int) (*benchTargets, time.Durat
 				line++
 			}
 		}
+	}
+	// Published once complete: the portfolio's triggers freeze published versions.
+	if _, err := d.Write.ExecContext(ctx, `UPDATE framework_versions SET state = 'published', published_at = $1 WHERE id = $2`, now, bt.fw); err != nil {
+		return nil, 0, err
 	}
 	var region int64
 	if err := d.Read.QueryRowContext(ctx, `SELECT id FROM regions ORDER BY id LIMIT 1`).Scan(&region); err != nil {

@@ -136,8 +136,9 @@ func (fx *fixture) createFramework(code, version, state string, basedOn int64) i
 	if basedOn != 0 {
 		based = basedOn
 	}
+	// Written as a draft (the portfolio's triggers freeze published versions), then moved to state.
 	fw := fx.exec(`INSERT INTO framework_versions (code, version, title_it, title_en, state, illustrative, based_on_id, created_at)
-		VALUES ($1,$2,'Portfolio di prova','Test portfolio',$3,TRUE,$4,$5) RETURNING id`, code, version, state, based, now)
+		VALUES ($1,$2,'Portfolio di prova','Test portfolio','draft',TRUE,$3,$4) RETURNING id`, code, version, based, now)
 	for i, l := range [][2]string{{"Base", "Basic"}, {"Intermedio", "Intermediate"}, {"Avanzato", "Advanced"}, {"Specialistico", "Specialist"}} {
 		if _, err := fx.db.Write.Exec(`INSERT INTO scale_levels (framework_id, level, code, label_it, label_en) VALUES ($1,$2,$3,$4,$5)`, fw, i+1, fmt.Sprint(i+1), l[0], l[1]); err != nil {
 			fx.t.Fatal(err)
@@ -167,10 +168,15 @@ func (fx *fixture) createFramework(code, version, state string, basedOn int64) i
 				}
 			}
 			if l.ecm != "" {
-				if _, err := fx.db.Write.Exec(`INSERT INTO crosswalks (item_id, scheme, target_code, relation) VALUES ($1,'ecm_objective',$2,'exact')`, id, l.ecm); err != nil {
+				if _, err := fx.db.Write.Exec(`INSERT INTO crosswalks (item_id, scheme, target_code, relation) VALUES ($1,'ecm',$2,'exact')`, id, l.ecm); err != nil {
 					fx.t.Fatal(err)
 				}
 			}
+		}
+	}
+	if state != "draft" {
+		if _, err := fx.db.Write.Exec(`UPDATE framework_versions SET state = $1, published_at = $2 WHERE id = $3`, state, now, fw); err != nil {
+			fx.t.Fatal(err)
 		}
 	}
 	return fw

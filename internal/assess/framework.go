@@ -345,7 +345,7 @@ func loadFramework(ctx context.Context, q db.Querier, id int64) (*Framework, err
 		return nil, err
 	}
 	rows, err = q.QueryContext(ctx, `SELECT c.item_id, c.scheme, c.target_code, c.target_label, c.relation FROM crosswalks c
-		JOIN framework_items fi ON fi.id = c.item_id WHERE fi.framework_id = $1 AND c.scheme = 'ecm_objective'`, id)
+		JOIN framework_items fi ON fi.id = c.item_id WHERE fi.framework_id = $1 AND c.scheme IN ('ecm', 'ecm_objective')`, id)
 	if err != nil {
 		return nil, err
 	}

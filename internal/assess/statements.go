@@ -49,40 +49,74 @@ var verbSetIT = func() map[string]bool {
 	return m
 }()
 
-// firstPersonIT rewrites a level descriptor into a first-person statement; ok is false when
-// the descriptor does not start with a verb this function knows.
+// verbAlways are forms that are verbs wherever they stand ("sa spiegare", "ha una
+// conoscenza"); other known verb forms are converted only where a verb is expected: at the
+// start, or after a conjunction, a clitic or punctuation, since many are also nouns
+// ("la guida", "la forma", "strumenti guida").
+var verbAlways = map[string]bool{"sa": true, "ha": true, "è": true, "può": true, "deve": true}
+
+var verbTriggers = map[string]bool{"e": true, "ed": true, "ne": true, "non": true, "poi": true, "inoltre": true, "anche": true, "o": true}
+
+// phrasesIT fixes template fragments whose subject is the professional.
+var phrasesIT = strings.NewReplacer("che assiste", "che assisto", "a chi rivolgersi", "a chi rivolgermi", "persone che segue", "persone che seguo")
+
+// firstPersonIT rewrites a level descriptor written in the third person ("Conosce …, ne
+// riconosce …: orienta …, redige … e forma …") into the first person ("Conosco …, ne
+// riconosco …: oriento …, redigo … e formo …"). ok is false when no verb of the professional
+// was found, so the caller uses another form.
 func firstPersonIT(desc string) (string, bool) {
 	desc = strings.TrimSpace(desc)
 	if desc == "" {
 		return "", false
 	}
-	first, rest := splitFirst(desc)
-	w := strings.ToLower(first)
-	reflexive := false
-	if w == "si" && rest != "" {
-		reflexive = true
-		first, rest = splitFirst(rest)
-		w = strings.ToLower(first)
-	}
-	var conv string
-	switch {
-	case isInfinitiveIT(w) && !reflexive:
+	first, _ := splitFirst(desc)
+	if w := strings.ToLower(first); isInfinitiveIT(w) {
 		inf := w
 		if strings.HasSuffix(inf, "si") {
 			inf = strings.TrimSuffix(inf, "si") + "mi"
 		}
+		_, rest := splitFirst(desc)
 		return possessivesIT("So " + inf + rest), true
-	case irregularIT[w] != "":
-		conv = irregularIT[w]
-	case verbSetIT[w] || strings.HasSuffix(w, "isce"):
-		conv = w[:len(w)-1] + "o"
-	default:
+	}
+	words := strings.Fields(desc)
+	changed := 0
+	prev := "" // the previous word, or the punctuation that ended it
+	for i, raw := range words {
+		core := strings.TrimRight(raw, ",.;:")
+		tail := raw[len(core):]
+		w := strings.ToLower(core)
+		trigger := i == 0 || verbTriggers[prev] || prev == "," || prev == ":" || prev == ";" || prev == "si"
+		conv := ""
+		if verbAlways[w] || trigger {
+			switch {
+			case irregularIT[w] != "":
+				conv = irregularIT[w]
+			case verbSetIT[w] || (strings.HasSuffix(w, "isce") && len(w) > 5):
+				conv = w[:len(w)-1] + "o"
+			}
+		}
+		if conv != "" {
+			if i > 0 && prev == "si" {
+				words[i-1] = strings.Replace(words[i-1], "si", "mi", 1)
+				if words[i-1] == "Mi" || i-1 == 0 {
+					words[i-1] = "Mi"
+				}
+			}
+			if i == 0 {
+				conv = upperFirst(conv)
+			}
+			words[i] = conv + tail
+			changed++
+		}
+		prev = w
+		if tail != "" {
+			prev = tail[len(tail)-1:]
+		}
+	}
+	if changed == 0 {
 		return "", false
 	}
-	if reflexive {
-		return possessivesIT("Mi " + conv + rest), true
-	}
-	return possessivesIT(upperFirst(conv) + rest), true
+	return possessivesIT(phrasesIT.Replace(strings.Join(words, " "))), true
 }
 
 func isInfinitiveIT(w string) bool {

@@ -126,7 +126,8 @@ func TestAssessJourneyInTheBrowser(t *testing.T) {
 			t.Fatalf("finish went to %s", loc)
 		}
 		result := pc.Get("/assessments/" + id + "/result")
-		if result.Status != 200 || !strings.Contains(result.Body, "Livello 3 – Avanzato perché") || !strings.Contains(result.Body, "Livello 2 – Intermedio perché") {
+		if result.Status != 200 || !strings.Contains(result.Body, "Livello 3 – Avanzato perché") || !strings.Contains(result.Body, "Livello 2 – Intermedio perché") ||
+			!strings.Contains(result.Body, "Consultazione del FSE durante la presa in carico") {
 			t.Fatalf("result: %d %.500s", result.Status, result.Body)
 		}
 		again := pc.PostForm("/assessments/"+id+"/finish", nil)
@@ -135,7 +136,7 @@ func TestAssessJourneyInTheBrowser(t *testing.T) {
 		}
 		// Gaps: radar chart with its table.
 		gaps := pc.Get(fmt.Sprintf("/professionals/%d/gaps", prof))
-		for _, want := range []string{`<svg`, `role="img"`, `id="gaps-areas"`, `<caption>`, "Telemedicina"} {
+		for _, want := range []string{`<svg`, `role="img"`, `id="gaps-areas"`, `<caption>`, "Televisita e teleconsulto", "FSE 2.0 nella pratica professionale"} {
 			if !strings.Contains(gaps.Body, want) {
 				t.Fatalf("gaps page lacks %q: %.300s", want, gaps.Body)
 			}
@@ -261,7 +262,7 @@ func TestAssessAPI(t *testing.T) {
 		}
 		var g assess.Gaps
 		pc.Get(fmt.Sprintf("/api/v1/professionals/%d/gaps", prof)).JSON(t, &g)
-		if g.TotalGap == 0 || g.Lines[0].Gap < g.Lines[len(g.Lines)-1].Gap || len(g.Areas) != 3 {
+		if g.TotalGap == 0 || g.Lines[0].Gap < g.Lines[len(g.Lines)-1].Gap || len(g.Areas) != 4 || len(g.Dimensions) != 3 {
 			t.Fatalf("gaps %+v", g)
 		}
 		var ov assess.ObjectivesView
@@ -343,8 +344,8 @@ func TestAssessBankImportExport(t *testing.T) {
 		nc := env.Client().Login("admin", apptest.AdminPassword)
 		var banks []assess.Bank
 		nc.Get("/api/v1/item-banks").JSON(t, &banks)
-		if len(banks) != 1 {
-			t.Fatalf("banks %+v", banks)
+		if len(banks) != 1 || banks[0].FrameworkID != fx.fw || banks[0].State != assess.BankPublished || banks[0].SelfItems != 560 {
+			t.Fatalf("the default bank of the default portfolio: %+v", banks)
 		}
 		csv := nc.Get(fmt.Sprintf("/assessment/bank/%d/export.csv", banks[0].ID))
 		jsn := nc.Get(fmt.Sprintf("/api/v1/item-banks/%d/export", banks[0].ID))
@@ -370,10 +371,10 @@ func TestAssessBankImportExport(t *testing.T) {
 			}
 		}
 		bad := strings.Join([]string{strings.Join(assess.CSVHeader, ","),
-			"K-NEW-1,L1,knowledge,2,Domanda nuova,,A,,B,,,,,,,,1,,",
+			"K-NEW-1," + fx.code("L1") + ",knowledge,2,Domanda nuova,,A,,B,,,,,,,,1,,",
 			"K-BAD-1,NOPE,knowledge,2,Linea sconosciuta,,A,,B,,,,,,,,1,,",
-			"K-BAD-2,L1,quiz,9,,,A,,,,,,,,,,3,,",
-			"K-NEW-1,L2,knowledge,1,Codice ripetuto,,A,,B,,,,,,,,2,,",
+			"K-BAD-2," + fx.code("L1") + ",quiz,9,,,A,,,,,,,,,,3,,",
+			"K-NEW-1," + fx.code("L2") + ",knowledge,1,Codice ripetuto,,A,,B,,,,,,,,2,,",
 		}, "\n")
 		res = nc.Do("POST", fmt.Sprintf("/api/v1/item-banks/%d/import?format=csv", draft.ID), strings.NewReader(bad), http.Header{"Content-Type": {"text/csv"}})
 		if res.Status != http.StatusUnprocessableEntity {
@@ -390,12 +391,12 @@ func TestAssessBankImportExport(t *testing.T) {
 			t.Fatalf("a refused import changed the bank: %d items, had %d", len(after.Items), total)
 		}
 		// Authoring in the UI: a new knowledge question, then publishing the version.
-		res = nc.PostForm(fmt.Sprintf("/assessment/bank/%d/items", draft.ID), url.Values{"line": {"L7"}, "kind": {"knowledge"}, "level": {"2"},
+		res = nc.PostForm(fmt.Sprintf("/assessment/bank/%d/items", draft.ID), url.Values{"line": {fx.code("L7")}, "kind": {"knowledge"}, "level": {"2"},
 			"text_it": {"Una collega ti chiede la password del sistema: che cosa fai?"}, "option_1_it": {"Gliela dico"}, "option_2_it": {"Non la comunico e la invito a chiedere un accesso suo"}, "correct": {"2"}})
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("new item: %d %.500s", res.Status, res.Body)
 		}
-		res = nc.PostForm(fmt.Sprintf("/assessment/bank/%d/items", draft.ID), url.Values{"line": {"L7"}, "kind": {"knowledge"}, "level": {"2"}, "text_it": {"Senza risposta giusta"}, "option_1_it": {"A"}, "option_2_it": {"B"}})
+		res = nc.PostForm(fmt.Sprintf("/assessment/bank/%d/items", draft.ID), url.Values{"line": {fx.code("L7")}, "kind": {"knowledge"}, "level": {"2"}, "text_it": {"Senza risposta giusta"}, "option_1_it": {"A"}, "option_2_it": {"B"}})
 		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "exactly one option") {
 			t.Fatalf("item without a right answer: %d", res.Status)
 		}
@@ -406,7 +407,7 @@ func TestAssessBankImportExport(t *testing.T) {
 		if banks[0].State != assess.BankRetired || banks[1].State != assess.BankPublished || banks[1].KnowledgeItems != banks[0].KnowledgeItems+1 {
 			t.Fatalf("after publishing: %+v", banks)
 		}
-		if res := nc.SendJSON("POST", fmt.Sprintf("/api/v1/item-banks/%d/items", draft.ID), assess.ItemInput{LineCode: "L1", Kind: "self", Level: 1, TextIT: "x"}); res.Status != http.StatusConflict {
+		if res := nc.SendJSON("POST", fmt.Sprintf("/api/v1/item-banks/%d/items", draft.ID), assess.ItemInput{LineCode: fx.code("L1"), Kind: "self", Level: 1, TextIT: "x"}); res.Status != http.StatusConflict {
 			t.Fatalf("editing a published bank: %d", res.Status)
 		}
 	})

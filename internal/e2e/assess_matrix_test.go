@@ -53,7 +53,7 @@ func ensureAssessWorld(t testing.TB, w *World) {
 	if err := s.EnsureDefaultBanks(sys); err != nil {
 		t.Fatal(err)
 	}
-	fx := &assessFix{t: t, env: env, fw: fw, lines: lines, targets: targets, persona: persona}
+	fx := &assessFix{t: t, env: env, fw: fw, lines: lines, codes: map[string]string{}, targets: targets, persona: persona}
 	banks, err := s.ListBanks(sys)
 	if err != nil || len(banks) < 2 {
 		t.Fatalf("banks %v %v", banks, err)

@@ -57,32 +57,43 @@ type assessFix struct {
 	t       testing.TB
 	env     *apptest.Env
 	fw      int64
-	lines   map[string]int64
+	lines   map[string]int64  // alias (L1…L8) → line id
+	codes   map[string]string // alias → the line's code in the portfolio
 	targets *assessTargets
 	persona assess.PersonaInfo
 }
 
-// assessLines are the fixture lines: ambito → lines (code, title, ECM objective).
-var assessAreas = []struct {
-	dim, code, title string
-	lines            [][3]string
-}{
-	{"D1", "A1", "Fascicolo Sanitario Elettronico", [][3]string{{"L1", "Consultazione del FSE e consenso", "17"}, {"L2", "Alimentazione del FSE con documenti firmati", "35"}, {"L3", "Taccuino personale del cittadino", ""}}},
-	{"D1", "A2", "Telemedicina", [][3]string{{"L4", "Televisita", "17"}, {"L5", "Telemonitoraggio dei pazienti cronici", ""}, {"L6", "Teleconsulto e teleconsulenza", ""}}},
-	{"D2", "A3", "Sicurezza informatica", [][3]string{{"L7", "Protezione delle credenziali", ""}, {"L8", "Riconoscere il phishing", ""}}},
-}
+// assessDefaultLines are the lines of the default illustrative portfolio the journeys use,
+// by alias: three FSE lines, three telemedicine lines (these have knowledge questions) and two
+// cybersecurity lines (self-rating only).
+var assessDefaultLines = [][2]string{{"L1", "D2.A1.L02"}, {"L2", "D2.A1.L05"}, {"L3", "D2.A1.L06"}, {"L4", "D3.A1.L03"},
+	{"L5", "D3.A2.L03"}, {"L6", "D3.A1.L06"}, {"L7", "D5.A2.L01"}, {"L8", "D5.A2.L02"}}
 
+// newAssessFix works on the default illustrative portfolio the platform loads at start, with
+// its default item bank, and gives professionals targets on eight of its lines.
 func newAssessFix(t testing.TB, env *apptest.Env) *assessFix {
 	t.Helper()
-	fx := &assessFix{t: t, env: env, targets: &assessTargets{m: map[int64][]assess.Target{}, p: map[int64]assess.PersonaInfo{}}}
-	fx.fw, fx.lines = assessFramework(t, env, "TEST", "1.0", "published")
-	fx.persona = assess.PersonaInfo{ID: 7, Code: "MMG", Name: "Medico di medicina generale", FrameworkID: fx.fw}
-	env.M.Assess.Targets = fx.targets
-	if err := env.M.Assess.EnsureDefaultBanks(env.Sys()); err != nil {
+	fx := &assessFix{t: t, env: env, lines: map[string]int64{}, codes: map[string]string{},
+		targets: &assessTargets{m: map[int64][]assess.Target{}, p: map[int64]assess.PersonaInfo{}}}
+	cur, err := env.M.Portfolio.Current(env.Sys())
+	if err != nil {
 		t.Fatal(err)
 	}
+	fx.fw = cur.ID
+	for _, l := range assessDefaultLines {
+		var id int64
+		if err := env.M.DB.Read.QueryRow(`SELECT id FROM framework_items WHERE framework_id = $1 AND code = $2`, fx.fw, l[1]).Scan(&id); err != nil {
+			t.Fatalf("line %s of the default portfolio: %v", l[1], err)
+		}
+		fx.lines[l[0]], fx.codes[l[0]] = id, l[1]
+	}
+	fx.persona = assess.PersonaInfo{ID: 7, Code: "MMG", Name: "Medico di medicina generale", FrameworkID: fx.fw}
+	env.M.Assess.Targets = fx.targets
 	return fx
 }
+
+// code is the portfolio code of a line alias.
+func (fx *assessFix) code(alias string) string { return fx.codes[alias] }
 
 func assessExec(t testing.TB, env *apptest.Env, q string, args ...any) int64 {
 	t.Helper()
@@ -93,12 +104,24 @@ func assessExec(t testing.TB, env *apptest.Env, q string, args ...any) int64 {
 	return id
 }
 
+// assessAreas are the lines of the small frameworks the permission matrix writes with SQL:
+// ambito → lines (code, title, ECM objective).
+var assessAreas = []struct {
+	dim, code, title string
+	lines            [][3]string
+}{
+	{"D1", "A1", "Fascicolo Sanitario Elettronico", [][3]string{{"L1", "Consultazione del FSE e consenso", "17"}, {"L2", "Alimentazione del FSE con documenti firmati", "35"}, {"L3", "Taccuino personale del cittadino", ""}}},
+	{"D1", "A2", "Telemedicina", [][3]string{{"L4", "Televisita", "17"}, {"L5", "Telemonitoraggio dei pazienti cronici", ""}, {"L6", "Teleconsulto e teleconsulenza", ""}}},
+	{"D2", "A3", "Sicurezza informatica", [][3]string{{"L7", "Protezione delle credenziali", ""}, {"L8", "Riconoscere il phishing", ""}}},
+}
+
 // assessFramework writes a framework version with the fixture tree.
 func assessFramework(t testing.TB, env *apptest.Env, code, version, state string) (int64, map[string]int64) {
 	t.Helper()
 	now := db.Now()
+	// Written as a draft (the portfolio's triggers freeze published versions), then moved to state.
 	fw := assessExec(t, env, `INSERT INTO framework_versions (code, version, title_it, title_en, state, illustrative, created_at)
-		VALUES ($1,$2,'Portfolio di prova','Test portfolio',$3,TRUE,$4) RETURNING id`, code, version, state, now)
+		VALUES ($1,$2,'Portfolio di prova','Test portfolio','draft',TRUE,$3) RETURNING id`, code, version, now)
 	x := env.M.DB.Write
 	for i, l := range []string{"Base", "Intermedio", "Avanzato", "Specialistico"} {
 		if _, err := x.Exec(`INSERT INTO scale_levels (framework_id, level, code, label_it) VALUES ($1,$2,$3,$4)`, fw, i+1, fmt.Sprint(i+1), l); err != nil {
@@ -119,10 +142,15 @@ func assessFramework(t testing.TB, env *apptest.Env, code, version, state string
 				fw, l[0], area, j+1, l[1])
 			lines[l[0]] = id
 			if l[2] != "" {
-				if _, err := x.Exec(`INSERT INTO crosswalks (item_id, scheme, target_code, relation) VALUES ($1,'ecm_objective',$2,'exact')`, id, l[2]); err != nil {
+				if _, err := x.Exec(`INSERT INTO crosswalks (item_id, scheme, target_code, relation) VALUES ($1,'ecm',$2,'exact')`, id, l[2]); err != nil {
 					t.Fatal(err)
 				}
 			}
+		}
+	}
+	if state != "draft" {
+		if _, err := x.Exec(`UPDATE framework_versions SET state = $1, published_at = $2 WHERE id = $3`, state, now, fw); err != nil {
+			t.Fatal(err)
 		}
 	}
 	return fw, lines

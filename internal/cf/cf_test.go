@@ -13,8 +13,8 @@ func date(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0
 func TestPublishedCodes(t *testing.T) {
 	for _, tc := range []struct {
 		code, norm, sex, place string
-		birth              time.Time
-		omocodic           bool
+		birth                  time.Time
+		omocodic               bool
 	}{
 		{"RSSMRA85T10A562S", "RSSMRA85T10A562S", "M", "A562", date(1985, 12, 10), false},
 		{"RSSMRA79B11C566R", "RSSMRA79B11C566R", "M", "C566", date(1979, 2, 11), false},

@@ -46,18 +46,18 @@ func TestLoadReference(t *testing.T) {
 			t.Fatalf("loaded %v", st)
 		}
 		for q, want := range map[string]int{
-			`SELECT COUNT(*) FROM regions`:                                               21,
-			`SELECT COUNT(*) FROM professions`:                                           30,
-			`SELECT COUNT(*) FROM disciplines`:                                           102,
-			`SELECT COUNT(*) FROM ecm_objectives WHERE list_version = 2`:                 35,
-			`SELECT COUNT(*) FROM ecm_objectives WHERE list_version = 3`:                 38,
-			`SELECT COUNT(*) FROM comuni`:                                                7904,
-			`SELECT COUNT(*) FROM organisations WHERE kind = 'asl'`:                      110,
-			`SELECT COUNT(*) FROM organisations WHERE source = 'reference'`:              110 + 1135,
-			`SELECT COUNT(*) FROM organisations WHERE kind = 'aou'`:                      26,
-			`SELECT COUNT(*) FROM organisations WHERE kind = 'irccs'`:                    66,
+			`SELECT COUNT(*) FROM regions`:                                                 21,
+			`SELECT COUNT(*) FROM professions`:                                             30,
+			`SELECT COUNT(*) FROM disciplines`:                                             102,
+			`SELECT COUNT(*) FROM ecm_objectives WHERE list_version = 2`:                   35,
+			`SELECT COUNT(*) FROM ecm_objectives WHERE list_version = 3`:                   38,
+			`SELECT COUNT(*) FROM comuni`:                                                  7904,
+			`SELECT COUNT(*) FROM organisations WHERE kind = 'asl'`:                        110,
+			`SELECT COUNT(*) FROM organisations WHERE source = 'reference'`:                110 + 1135,
+			`SELECT COUNT(*) FROM organisations WHERE kind = 'aou'`:                        26,
+			`SELECT COUNT(*) FROM organisations WHERE kind = 'irccs'`:                      66,
 			`SELECT COUNT(*) FROM organisations WHERE kind <> 'asl' AND parent_id IS NULL`: 0,
-			`SELECT COUNT(*) FROM audit_log WHERE action = 'reference_load'`:             len(refTables),
+			`SELECT COUNT(*) FROM audit_log WHERE action = 'reference_load'`:               len(refTables),
 		} {
 			if got := count(t, s, q); got != want {
 				t.Errorf("%s = %d, want %d", q, got, want)

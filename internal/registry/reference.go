@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"esd/internal/audit"
 	"esd/internal/db"
@@ -352,7 +353,7 @@ func loadHealthOrganisations(ctx context.Context, tx *sql.Tx, d *db.DB, files []
 	}
 	q.Close()
 	for _, id := range gone {
-		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET valid_to = $1, updated_at = $2 WHERE id = $3`, now.Format("2006-01-02"), now, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET valid_to = $1, updated_at = $2 WHERE id = $3`, now.Truncate(24*time.Hour), now, id); err != nil {
 			return 0, err
 		}
 	}

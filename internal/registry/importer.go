@@ -138,6 +138,12 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 			creates = append(creates, row)
 			continue
 		}
+		if !scopeAllows(a, old.snap.RegionID, old.snap.OrganisationID, old.id) {
+			row.bad = true
+			bad = append(bad, domain.Problem{Line: row.line, Field: f.fieldName(colCF), Value: row.code.Display,
+				Reason: "this professional is already registered outside your scope: their region or organisation must change it"})
+			continue
+		}
 		// Absent columns keep the stored values.
 		if row.keepEmail {
 			row.email = old.snap.Email
@@ -153,12 +159,6 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 					Reason: fmt.Sprintf("moves to another region but the file has no %s column to change the organisation (%s)", colOrg, o.Name)})
 				continue
 			}
-		}
-		if !scopeAllows(a, old.snap.RegionID, old.snap.OrganisationID, old.id) {
-			row.bad = true
-			bad = append(bad, domain.Problem{Line: row.line, Field: f.fieldName(colCF), Value: row.code.Display,
-				Reason: "this professional is already registered outside your scope: their region or organisation must change it"})
-			continue
 		}
 		if row.snapshot() == old.snap {
 			res.Unchanged++

@@ -5,15 +5,16 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"esd/internal/audit"
-	"esd/internal/db"
 	"esd/internal/domain"
-	"esd/internal/textnorm"
 )
 
 // ImportOptions tune an import of professionals.
@@ -90,17 +91,43 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 	if err != nil {
 		return res, err
 	}
-	rows := make([]*profRow, 0, len(f.records))
-	for i, rec := range f.records {
-		row, p := s.importRow(c, f, rec, orgs, a)
-		row.line = rec.line
-		if len(p) > 0 {
-			row.bad = true
-			bad = append(bad, p...)
+	// Rows are validated on every core: validation only reads the caches.
+	rows := make([]*profRow, len(f.records))
+	probs := make([]problems, len(f.records))
+	var validated atomic.Int64
+	workers := max(1, min(runtime.GOMAXPROCS(0), 4, len(f.records)/2000))
+	per := (len(f.records) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*per, min((w+1)*per, len(f.records))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				rows[i], probs[i] = s.importRow(c, f, f.records[i], orgs, a)
+				rows[i].line = f.records[i].line
+				if i%1000 == 0 {
+					validated.Add(1000)
+				}
+			}
+		}()
+	}
+	waitDone := make(chan struct{})
+	go func() { wg.Wait(); close(waitDone) }()
+	for tick := time.NewTicker(500 * time.Millisecond); ; {
+		select {
+		case <-tick.C:
+			progress(int(validated.Load()))
+			continue
+		case <-waitDone:
+			tick.Stop()
 		}
-		rows = append(rows, row)
-		if i%5000 == 4999 {
-			progress(i + 1)
+		break
+	}
+	for i, p := range probs {
+		if len(p) > 0 {
+			rows[i].bad = true
+			bad = append(bad, p...)
 		}
 	}
 	// The same person twice in one file: both lines are bad.
@@ -195,6 +222,7 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		rec := audit.NewRecorder(ctx)
+		rec.Dialect = s.DB.Dialect
 		newIDs, err := s.insertProfessionals(ctx, tx, creates)
 		if err != nil {
 			return conflictOn(err, fCF, "a professional of the file was registered by someone else meanwhile: import the file again")
@@ -378,7 +406,7 @@ func (c *refCache) professionCode(v string) (int, bool) {
 		_, ok := c.profByCode[n]
 		return n, ok
 	}
-	n, ok := c.profByName[textnorm.Fold(v)]
+	n, ok := c.profByName[fold(v)]
 	return n, ok
 }
 
@@ -390,9 +418,9 @@ func (c *refCache) disciplineCode(prof int, v string) (int, bool) {
 	if p == nil {
 		return 0, false
 	}
-	k := textnorm.Fold(v)
+	k := fold(v)
 	for _, d := range p.Disciplines {
-		if textnorm.Fold(d.Name) == k {
+		if fold(d.Name) == k {
 			return d.Code, true
 		}
 	}
@@ -491,37 +519,88 @@ type stored struct {
 	snap snapshot
 }
 
-// existingByCF loads the stored professionals whose codice fiscale appears in rows.
+// existingByCF loads the stored professionals whose codice fiscale appears in rows. A file
+// that is large next to the table is compared in one pass over the table; a small one by
+// lookups of the unique index, 500 codes at a time.
 func (s *Service) existingByCF(ctx context.Context, rows []*profRow) (map[string]stored, error) {
 	out := map[string]stored{}
+	want := make(map[string]bool, len(rows))
 	var codes []any
 	for _, r := range rows {
 		if !r.bad && r.code.Normalised != "" {
 			codes = append(codes, r.code.Normalised)
+			want[r.code.Normalised] = true
 		}
 	}
-	const per = 500
-	for start := 0; start < len(codes); start += per {
-		chunk := codes[start:min(start+per, len(codes))]
-		q, err := s.DB.Read.QueryContext(ctx, `SELECT id, cf, cf_display, family_name, given_name, email, region_id, COALESCE(organisation_id, 0),
-			employment, care_setting, job_role FROM professionals WHERE cf IN (`+db.Placeholders(1, len(chunk))+`)`, chunk...)
-		if err != nil {
-			return nil, err
-		}
-		byID := map[int64]string{}
+	var total int
+	if err := s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM professionals`).Scan(&total); err != nil {
+		return nil, err
+	}
+	if total == 0 || len(codes) == 0 {
+		return out, nil
+	}
+	const cols = `SELECT id, cf, cf_display, family_name, given_name, email, region_id, COALESCE(organisation_id, 0), employment, care_setting, job_role FROM professionals`
+	scan := func(q *sql.Rows, byID map[int64]string) error {
+		defer q.Close()
 		for q.Next() {
 			var st stored
 			x := &st.snap
 			if err := q.Scan(&st.id, &x.CF, &x.CFDisplay, &x.FamilyName, &x.GivenName, &x.Email, &x.RegionID, &x.OrganisationID,
 				&x.Employment, &x.CareSetting, &x.JobRole); err != nil {
-				q.Close()
-				return nil, err
+				return err
 			}
-			out[x.CF] = st
-			byID[st.id] = x.CF
+			if want[x.CF] {
+				out[x.CF] = st
+				byID[st.id] = x.CF
+			}
 		}
-		q.Close()
-		if err := q.Err(); err != nil {
+		return q.Err()
+	}
+	pairsOf := func(q *sql.Rows, byID map[int64]string) error {
+		defer q.Close()
+		pairs := map[int64][]Pair{}
+		for q.Next() {
+			var id int64
+			var p Pair
+			if err := q.Scan(&id, &p.Profession, &p.Discipline); err != nil {
+				return err
+			}
+			if _, ok := byID[id]; ok {
+				pairs[id] = append(pairs[id], p)
+			}
+		}
+		for id, code := range byID {
+			st := out[code]
+			st.snap.Professions = pairsString(pairs[id])
+			out[code] = st
+		}
+		return q.Err()
+	}
+	if len(codes)*4 >= total {
+		byID := map[int64]string{}
+		q, err := s.DB.Read.QueryContext(ctx, cols)
+		if err != nil {
+			return nil, err
+		}
+		if err := scan(q, byID); err != nil {
+			return nil, err
+		}
+		q, err = s.DB.Read.QueryContext(ctx, `SELECT professional_id, profession_code, discipline_code FROM professional_disciplines
+			ORDER BY professional_id, profession_code, discipline_code`)
+		if err != nil {
+			return nil, err
+		}
+		return out, pairsOf(q, byID)
+	}
+	const per = 500
+	for start := 0; start < len(codes); start += per {
+		chunk := codes[start:min(start+per, len(codes))]
+		byID := map[int64]string{}
+		q, err := s.DB.Read.QueryContext(ctx, cols+` WHERE cf IN (`+placeholders(s.DB, 0, len(chunk))+`)`, chunk...)
+		if err != nil {
+			return nil, err
+		}
+		if err := scan(q, byID); err != nil {
 			return nil, err
 		}
 		if len(byID) == 0 {
@@ -531,27 +610,15 @@ func (s *Service) existingByCF(ctx context.Context, rows []*profRow) (map[string
 		for id := range byID {
 			ids = append(ids, id)
 		}
-		pq, err := s.DB.Read.QueryContext(ctx, `SELECT professional_id, profession_code, discipline_code FROM professional_disciplines
-			WHERE professional_id IN (`+db.Placeholders(1, len(ids))+`) ORDER BY professional_id, profession_code, discipline_code`, ids...)
+		q, err = s.DB.Read.QueryContext(ctx, `SELECT professional_id, profession_code, discipline_code FROM professional_disciplines
+			WHERE professional_id IN (`+placeholders(s.DB, 0, len(ids))+`) ORDER BY professional_id, profession_code, discipline_code`, ids...)
 		if err != nil {
 			return nil, err
 		}
-		pairs := map[int64][]Pair{}
-		for pq.Next() {
-			var id int64
-			var p Pair
-			if err := pq.Scan(&id, &p.Profession, &p.Discipline); err != nil {
-				pq.Close()
-				return nil, err
-			}
-			pairs[id] = append(pairs[id], p)
-		}
-		pq.Close()
-		for id, code := range byID {
-			st := out[code]
-			st.snap.Professions = pairsString(pairs[id])
-			out[code] = st
+		if err := pairsOf(q, byID); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
 }
+

@@ -13,7 +13,6 @@ import (
 	"esd/internal/audit"
 	"esd/internal/db"
 	"esd/internal/domain"
-	"esd/internal/textnorm"
 )
 
 const orgSelect = `SELECT o.id, o.kind, o.code, o.name, COALESCE(o.region_id, 0), COALESCE(r.name, ''), COALESCE(o.parent_id, 0),
@@ -42,7 +41,7 @@ func dateString(t sql.NullTime) string {
 // only letters, digits and spaces, so no LIKE wildcard can slip in.
 func likeTokens(q, column string, args *[]any) string {
 	var conds []string
-	for _, tok := range strings.Fields(textnorm.Fold(q)) {
+	for _, tok := range strings.Fields(fold(q)) {
 		*args = append(*args, "%"+tok+"%")
 		conds = append(conds, column+" LIKE $"+strconv.Itoa(len(*args)))
 	}
@@ -212,7 +211,7 @@ func orgInputOf(o Organisation) OrganisationInput {
 		Public: o.Public, LegalNature: o.LegalNature, ComuneISTAT: o.ComuneISTAT, ValidFrom: o.ValidFrom, ValidTo: o.ValidTo}
 }
 
-func orgSearch(in OrganisationInput) string { return textnorm.Fold(in.Name + " " + in.Code) }
+func orgSearch(in OrganisationInput) string { return fold(in.Name + " " + in.Code) }
 
 func nullID(v int64) any {
 	if v == 0 {

@@ -16,7 +16,6 @@ import (
 	"esd/internal/cf"
 	"esd/internal/db"
 	"esd/internal/domain"
-	"esd/internal/textnorm"
 )
 
 // Field names of professional problems, shared by the form, the API and (mapped to the
@@ -62,7 +61,7 @@ var (
 	})
 )
 
-func aliasKey(s string) string { return strings.ReplaceAll(textnorm.Fold(s), " ", "") }
+func aliasKey(s string) string { return strings.ReplaceAll(fold(s), " ", "") }
 
 func aliasMap(m map[string][]string) map[string]string {
 	out := map[string]string{}
@@ -406,8 +405,8 @@ func (s *Service) ProfessionalByCF(ctx context.Context, code string) (Profession
 }
 
 // ListProfessionals lists the professionals in the caller's scope (national: all;
-// regional: their region; organisation: their staff; professional: themselves), filtered,
-// ordered by name and paged. Providers and analysts are refused.
+// regional: their region; organisation: their staff; professional: themselves), filtered
+// and paged: newest first, or by name when searching. Providers and analysts are refused.
 func (s *Service) ListProfessionals(ctx context.Context, f ProfessionalFilter) (ProfessionalPage, error) {
 	a, err := domain.Require(ctx, individualRoles...)
 	if err != nil {
@@ -420,11 +419,21 @@ func (s *Service) ListProfessionals(ctx context.Context, f ProfessionalFilter) (
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
+	// The index is on (region_id, organisation_id): an organisation's condition comes with
+	// its region.
+	orgCond := func(org int64) {
+		var reg sql.NullInt64
+		_ = s.DB.Read.QueryRowContext(ctx, `SELECT region_id FROM organisations WHERE id = $1`, org).Scan(&reg)
+		if reg.Valid {
+			q += " AND p.region_id = " + arg(reg.Int64)
+		}
+		q += " AND p.organisation_id = " + arg(org)
+	}
 	switch a.Role {
 	case domain.RoleRegional:
 		q += " AND p.region_id = " + arg(a.RegionID)
 	case domain.RoleOrganisation:
-		q += " AND p.organisation_id = " + arg(a.OrganisationID)
+		orgCond(a.OrganisationID)
 	case domain.RoleProfessional:
 		q += " AND p.id = " + arg(a.ProfessionalID)
 	}
@@ -432,19 +441,25 @@ func (s *Service) ListProfessionals(ctx context.Context, f ProfessionalFilter) (
 		q += " AND p.region_id = " + arg(f.RegionID)
 	}
 	if f.OrganisationID != 0 {
-		q += " AND p.organisation_id = " + arg(f.OrganisationID)
+		orgCond(f.OrganisationID)
 	}
 	if f.Profession != 0 {
 		q += " AND EXISTS (SELECT 1 FROM professional_disciplines pd WHERE pd.professional_id = p.id AND pd.profession_code = " + arg(f.Profession) + ")"
 	}
-	words := strings.Fields(textnorm.Fold(f.Query))
+	words := strings.Fields(fold(f.Query))
 	if len(words) == 1 && len(words[0]) >= 3 {
 		// One word may be a name or the start of a codice fiscale.
 		q += " AND (p.search_name LIKE " + arg("%"+words[0]+"%") + " OR p.cf LIKE " + arg(strings.ToUpper(words[0])+"%") + ")"
 	} else if c := likeTokens(f.Query, "p.search_name", &args); c != "" {
 		q += " AND " + c
 	}
-	q += " ORDER BY p.search_name, p.id LIMIT " + arg(per+1) + " OFFSET " + arg((page-1)*per)
+	// Browsing shows the newest first (an index walk); the matches of a search are few and
+	// shown by name.
+	order := " ORDER BY p.id DESC"
+	if len(words) > 0 {
+		order = " ORDER BY p.search_name, p.id"
+	}
+	q += order + " LIMIT " + arg(per+1) + " OFFSET " + arg((page-1)*per)
 	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return ProfessionalPage{}, err
@@ -576,7 +591,7 @@ func snapshotOf(p Professional) snapshot {
 		OrganisationID: p.OrganisationID, Employment: p.Employment, CareSetting: p.CareSetting, JobRole: p.JobRole, Professions: pairsString(ps)}
 }
 
-func searchName(family, given string) string { return textnorm.Fold(family + " " + given) }
+func searchName(family, given string) string { return fold(family + " " + given) }
 
 // profValues are the column values of a row, in profColumns order.
 const profColumns = "cf, cf_display, given_name, family_name, search_name, birth_date, sex, birthplace_code, region_id, organisation_id, employment, care_setting, job_role, email, created_at, updated_at"
@@ -592,13 +607,31 @@ func (r *profRow) values(now any, out []any) []any {
 }
 
 // insertProfessionals inserts rows and returns their ids by normalised codice fiscale.
+// On SQLite the ids are assigned here, after the largest one, inside the write transaction
+// (which holds SQLite's only write lock, so nobody else can take them): rows then go in
+// with plain prepared inserts, without a RETURNING result set per statement. PostgreSQL
+// draws them from the identity sequence.
 func (s *Service) insertProfessionals(ctx context.Context, tx *sql.Tx, rows []*profRow) (map[string]int64, error) {
 	now := db.Now()
+	ids := make(map[string]int64, len(rows))
+	if !s.DB.IsPostgres() {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM professionals`).Scan(&last); err != nil {
+			return nil, err
+		}
+		args := make([]any, 0, len(rows)*(profNCols+1))
+		for i, r := range rows {
+			id := last + int64(i) + 1
+			ids[r.code.Normalised] = id
+			args = append(args, id)
+			args = r.values(now, args)
+		}
+		return ids, execBatch(ctx, tx, s.DB, "INSERT INTO professionals (id, "+profColumns+") VALUES ", profNCols+1, "", args, nil)
+	}
 	args := make([]any, 0, len(rows)*profNCols)
 	for _, r := range rows {
 		args = r.values(now, args)
 	}
-	ids := make(map[string]int64, len(rows))
 	err := execBatch(ctx, tx, s.DB, "INSERT INTO professionals ("+profColumns+") VALUES ", profNCols, " RETURNING id, cf", args, func(rs *sql.Rows) error {
 		var id int64
 		var code string

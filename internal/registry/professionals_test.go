@@ -308,11 +308,16 @@ func TestProfessionalSearch(t *testing.T) {
 		if len(pg.Items) != 0 {
 			t.Errorf("region filter: %+v", pg.Items)
 		}
-		// Paging, ordered by name.
+		// Paging: newest first when browsing, by name when searching.
 		p1, _ := s.ListProfessionals(f.national, ProfessionalFilter{PerPage: 2})
 		p2, _ := s.ListProfessionals(f.national, ProfessionalFilter{PerPage: 2, Page: 2})
-		if len(p1.Items) != 2 || !p1.HasMore || len(p2.Items) != 1 || p2.HasMore || p1.Items[0].FamilyName != "Bianchi" || p2.Items[0].FamilyName != "Niccolò" {
+		if len(p1.Items) != 2 || !p1.HasMore || len(p2.Items) != 1 || p2.HasMore || p1.Items[0].FamilyName != "Bianco" || p2.Items[0].ID != n.ID {
 			t.Errorf("paging: %+v / %+v", p1, p2)
+		}
+		p1, _ = s.ListProfessionals(f.national, ProfessionalFilter{Query: "i", PerPage: 2})
+		p2, _ = s.ListProfessionals(f.national, ProfessionalFilter{Query: "i", PerPage: 2, Page: 2})
+		if len(p1.Items) != 2 || !p1.HasMore || len(p2.Items) != 1 || p1.Items[0].FamilyName != "Bianchi" || p2.Items[0].FamilyName != "Niccolò" {
+			t.Errorf("search paging: %+v / %+v", p1, p2)
 		}
 	})
 }

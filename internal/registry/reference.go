@@ -16,7 +16,6 @@ import (
 	"esd/internal/audit"
 	"esd/internal/db"
 	"esd/internal/domain"
-	"esd/internal/textnorm"
 )
 
 // The reference tables are derived copies of ../shared/reference (and of domain.md §4.2 for
@@ -253,7 +252,7 @@ func loadComuni(ctx context.Context, tx *sql.Tx, d *db.DB, files [][]byte) (int,
 // aslName turns the Ministry's short ASL names ("TO3", "VITERBO") into names people
 // recognise ("ASL TO3", "ASL VITERBO"); names that already say what they are stay.
 func aslName(short string) string {
-	f := " " + textnorm.Fold(short) + " "
+	f := " " + fold(short) + " "
 	for _, w := range []string{" asl ", " a s l ", " usl ", " u s l ", " ausl ", " ulss ", " ats ", " as ", " asu ", " asp ", " a s p ", " asrem ", " azienda ", " asm "} {
 		if strings.Contains(f, w) {
 			return short
@@ -286,7 +285,7 @@ func loadHealthOrganisations(ctx context.Context, tx *sql.Tx, d *db.DB, files []
 			return 0, fmt.Errorf("ASL %v: region", r)
 		}
 		name := aslName(r["denominazione_breve"])
-		rows = append(rows, []any{KindASL, r["codice_asl"], name, textnorm.Fold(name + " " + r["codice_asl"]), reg, nil, "", true,
+		rows = append(rows, []any{KindASL, r["codice_asl"], name, fold(name + " " + r["codice_asl"]), reg, nil, "", true,
 			"Pubblico", r["codice_comune_sede"], "reference", now, now})
 		loaded[[2]string{KindASL, r["codice_asl"]}] = true
 	}
@@ -325,7 +324,7 @@ func loadHealthOrganisations(ctx context.Context, tx *sql.Tx, d *db.DB, files []
 		}
 		nature := r["natura_giuridica"]
 		public := nature == "Pubblico" || (reg == 30 && strings.HasSuffix(nature, "in Lombardia Pubblico"))
-		rows = append(rows, []any{kind, r["codice_struttura"], r["denominazione"], textnorm.Fold(r["denominazione"] + " " + r["codice_struttura"]),
+		rows = append(rows, []any{kind, r["codice_struttura"], r["denominazione"], fold(r["denominazione"] + " " + r["codice_struttura"]),
 			reg, parent, r["tipo_struttura"], public, nature, r["codice_comune"], "reference", now, now})
 		loaded[[2]string{kind, r["codice_struttura"]}] = true
 	}

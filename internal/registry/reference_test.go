@@ -8,6 +8,7 @@ import (
 	"esd/internal/db"
 	"esd/internal/dbtest"
 	"esd/internal/domain"
+	"esd/internal/textnorm"
 )
 
 func sys() context.Context {
@@ -142,4 +143,12 @@ func TestReferenceReads(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestFoldMatchesTextnorm(t *testing.T) {
+	for _, s := range []string{"", "  Rossi  Mario ", "D'Angelo", "CODICE_FISCALE", "e-mail", "Nicolò", "a\tb\nc", "--x--", "IT-52", "090", "Ünal", "L'Aquila!"} {
+		if got, want := fold(s), textnorm.Fold(s); got != want {
+			t.Errorf("fold(%q) = %q, want %q", s, got, want)
+		}
+	}
 }

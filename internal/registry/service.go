@@ -93,7 +93,7 @@ func (s *Service) cache(ctx context.Context) (*refCache, error) {
 	for i := range c.professions {
 		p := &c.professions[i]
 		c.profByCode[p.Code] = p
-		c.profByName[textnorm.Fold(p.Name)] = p.Code
+		c.profByName[fold(p.Name)] = p.Code
 	}
 	rows, err = s.DB.Read.QueryContext(ctx, `SELECT code, profession_code, name FROM disciplines ORDER BY profession_code, name`)
 	if err != nil {
@@ -136,7 +136,7 @@ func (s *Service) cache(ctx context.Context) (*refCache, error) {
 // regionKey folds a region name or code for lookup: "Valle d'Aosta" → "valledaosta",
 // "090" → "90".
 func regionKey(s string) string {
-	k := strings.ReplaceAll(textnorm.Fold(s), " ", "")
+	k := strings.ReplaceAll(fold(s), " ", "")
 	if t := strings.TrimLeft(k, "0"); t != "" && strings.Trim(k, "0123456789") == "" {
 		return t
 	}
@@ -280,4 +280,34 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// fold is textnorm.Fold with a fast path for ASCII text, which most codes and header names
+// are: an import folds several values per row, and the general path allocates.
+func fold(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return textnorm.Fold(s)
+		}
+	}
+	b := make([]byte, 0, len(s))
+	space := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+			space = false
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			b = append(b, c)
+			space = false
+		case !space:
+			b = append(b, ' ')
+			space = true
+		}
+	}
+	if len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return string(b)
 }

@@ -621,4 +621,3 @@ func (s *Service) existingByCF(ctx context.Context, rows []*profRow) (map[string
 	}
 	return out, nil
 }
-

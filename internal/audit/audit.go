@@ -67,8 +67,9 @@ type Recorder struct {
 	ctx  context.Context
 	rows []any
 	n    int
-	// Dialect, when set to db.SQLite, makes Flush use anonymous ? parameters, which modernc
-	// SQLite binds in linear time (it binds $N in quadratic time). Optional.
+	// Dialect tunes Flush (optional): on db.SQLite it uses anonymous ? parameters, which
+	// modernc SQLite binds in linear time (it binds $N in quadratic time); on db.Postgres it
+	// sends big statements, since each costs a round trip.
 	Dialect db.Dialect
 }
 
@@ -97,9 +98,12 @@ func (r *Recorder) Flush(tx db.Querier) error {
 	const cols = 11
 	per := 6
 	ph := func(i int) string { return db.Placeholders(i*cols+1, cols) }
-	if r.Dialect == db.SQLite {
+	switch r.Dialect {
+	case db.SQLite:
 		per = 8
 		ph = func(int) string { return "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" }
+	case db.Postgres:
+		per = 500
 	}
 	head := `INSERT INTO audit_log (at, actor_user_id, actor_name, actor_role, request_id, action, entity, entity_id, region_id, before_json, after_json) VALUES `
 	build := func(rows int) string {

@@ -105,12 +105,19 @@ func (s *Service) LoadDemo(ctx context.Context, users *auth.Service) ([]DemoAcco
 	}
 	var out []DemoAccount
 	for _, a := range accounts {
+		out = append(out, a.acc)
+		var n int
+		if err := s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE username = $1`, a.acc.Username).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > 0 { // already there (a second --demo start)
+			continue
+		}
 		u := a.user
 		u.Username, u.Password, u.DisplayName = a.acc.Username, a.acc.Password, demoDisplayName(a.acc.Role)
-		if _, err := users.CreateUser(ctx, u); err != nil && domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := users.CreateUser(ctx, u); err != nil {
 			return nil, fmt.Errorf("demo account %s: %w", u.Username, err)
 		}
-		out = append(out, a.acc)
 	}
 	return out, nil
 }

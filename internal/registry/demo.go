@@ -16,12 +16,12 @@ import (
 // The demo world (esd serve --demo): Toscana with its real ASL and hospitals (from the
 // reference lists), one ECM provider, a few hundred professionals and one account per role.
 const (
-	DemoRegionID     int64 = 90       // Toscana
-	DemoASLCode            = "090201" // AZIENDA USL TOSCANA CENTRO: scope of demo.azienda
-	DemoProviderCode       = "TOS-DEMO-01"
-	DemoProviderName       = "Formazione Sanità Toscana (demo)"
-	demoProfessionals      = 300
-	demoSeed               = 2026
+	DemoRegionID      int64 = 90       // Toscana
+	DemoASLCode             = "090201" // AZIENDA USL TOSCANA CENTRO: scope of demo.azienda
+	DemoProviderCode        = "TOS-DEMO-01"
+	DemoProviderName        = "Formazione Sanità Toscana (demo)"
+	demoProfessionals       = 300
+	demoSeed                = 2026
 )
 
 // DemoAccount is a demo login.

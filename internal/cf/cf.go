@@ -49,10 +49,13 @@ type Code struct {
 func (c Code) Foreign() bool { return strings.HasPrefix(c.Birthplace, "Z") }
 
 // Error says why a string is not a valid codice fiscale. Pos is the 1-based position of
-// the offending character when there is one.
+// the offending character when there is one. Format and Args are Reason before formatting,
+// so that callers can translate it.
 type Error struct {
 	Reason string
 	Pos    int
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -63,7 +66,7 @@ func (e *Error) Error() string {
 }
 
 func fail(pos int, format string, args ...any) error {
-	return &Error{Reason: fmt.Sprintf(format, args...), Pos: pos}
+	return &Error{Reason: fmt.Sprintf(format, args...), Pos: pos, Format: format, Args: args}
 }
 
 // Lookup reports whether a Belfiore code of a comune is known. It is not called for

@@ -83,7 +83,7 @@ func TestRegistryPages(t *testing.T) {
 		// Forms: every problem beside its field; a good post redirects to the record.
 		res = nat.PostForm("/professionals", url.Values{"codice_fiscale": {"RSSMRA85T10A562T"}, "family_name": {"=1+1"}, "given_name": {"Anna"},
 			"region_id": {"90"}, "employment": {"dipendente"}, "care_setting": {"ospedale"}})
-		wantIn(t, res, 422, `id="e-codice_fiscale"`, "check character", `id="e-family_name"`, "formula", `id="e-professions"`, `aria-invalid="true"`, `id="form-error"`)
+		wantIn(t, res, 422, `id="e-codice_fiscale"`, "carattere di controllo errato", `id="e-family_name"`, "formula", `id="e-professions"`, `aria-invalid="true"`, `id="form-error"`)
 		code := freshCF()
 		res = nat.PostForm("/professionals", url.Values{"codice_fiscale": {code}, "family_name": {"Dell'Acqua"}, "given_name": {"Niccolò"},
 			"region_id": {"90"}, "organisation_id": {itoa(w.ID(t, "hospital.A"))}, "pair_1": {"1.58"}, "pair_2": {"14.85"},
@@ -179,13 +179,13 @@ func TestRegistryImport(t *testing.T) {
 		// A bad row: a report with every problem, and nothing written.
 		bad := head + rows + "RSSMRA85T10A562T;=Rossi;Mario;;14;85;090;;dipendente;ospedale;\n"
 		res := postCSV(reg, "/api/v1/professionals/import", bad)
-		wantIn(t, res, 422, `"line":4`, `"field":"codice_fiscale"`, `"field":"cognome"`, "formula", "nothing was imported")
+		wantIn(t, res, 422, `"line":4`, `"field":"codice_fiscale"`, `"field":"cognome"`, "formula", "non è stato importato nulla")
 		if countRows(t, env, `SELECT COUNT(*) FROM professionals`) != before || countRows(t, env, `SELECT COUNT(*) FROM audit_log`) != audits {
 			t.Fatal("a failed import wrote something")
 		}
 		// Rows of another region are errors for a regional referent.
 		res = postCSV(reg, "/api/v1/professionals/import", head+freshCF()+";Zanin;Bepi;;14;85;050;;dipendente;ospedale;\n")
-		wantIn(t, res, 422, "outside your region")
+		wantIn(t, res, 422, "fuori dalla tua regione")
 		// Dry run, then the import, then the same file again: nothing changes the second time.
 		res = postCSV(reg, "/api/v1/professionals/import?dry_run=1", head+rows)
 		wantIn(t, res, 200, `"created": 2`, `"applied": false`)
@@ -204,7 +204,7 @@ func TestRegistryImport(t *testing.T) {
 		wantIn(t, reg.Get("/api/v1/audit?entity=professional&action=create"), 200, good1)
 		// A 10 MB line is refused with a clear error; so is a body over the limit.
 		res = postCSV(reg, "/api/v1/professionals/import", head+freshCF()+";"+strings.Repeat("A", 10<<20)+"\n")
-		wantIn(t, res, 422, "longer than")
+		wantIn(t, res, 422, "più lunga di")
 		// Providers and analysts cannot import.
 		for _, r := range []domain.Role{domain.RoleProvider, domain.RoleAnalyst, domain.RoleProfessional} {
 			if res := postCSV(w.Clients[r], "/api/v1/professionals/import", head+rows); res.Status != 403 {

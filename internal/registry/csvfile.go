@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -33,8 +32,8 @@ var win1252 = [32]rune{
 }
 
 // fileError is a problem with the file as a whole (encoding, a huge line, the header).
-func fileError(line int, format string, args ...any) *domain.Error {
-	msg := fmt.Sprintf(format, args...)
+func fileError(lang string, line int, format string, args ...any) *domain.Error {
+	msg := tr(lang, format, args...)
 	return &domain.Error{Code: domain.EINVALID, Field: "file", Message: msg, Details: []domain.Problem{{Line: line, Field: "file", Reason: msg}}}
 }
 
@@ -48,10 +47,11 @@ type decoder struct {
 	line     int    // physical lines read so far
 	encoding string // "" until decided
 	err      error  // the first problem; reading stops there
+	lang     string // of the messages
 }
 
-func newDecoder(r io.Reader) *decoder {
-	return &decoder{br: bufio.NewReaderSize(r, MaxLineBytes+1)}
+func newDecoder(r io.Reader, lang string) *decoder {
+	return &decoder{br: bufio.NewReaderSize(r, MaxLineBytes+1), lang: lang}
 }
 
 // sniff looks at the start of the file for formats that are not a CSV export at all.
@@ -59,11 +59,11 @@ func (d *decoder) sniff() error {
 	head, _ := d.br.Peek(4)
 	switch {
 	case len(head) == 0:
-		return fileError(0, "the file is empty")
+		return fileError(d.lang, 0, "the file is empty")
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return fileError(1, "the file is encoded in UTF-16: save it as CSV in UTF-8 (or Windows-1252)")
+		return fileError(d.lang, 1, "the file is encoded in UTF-16: save it as CSV in UTF-8 (or Windows-1252)")
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return fileError(1, "this is an Excel workbook or a zip archive, not a CSV file: save it as CSV")
+		return fileError(d.lang, 1, "this is an Excel workbook or a zip archive, not a CSV file: save it as CSV")
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		d.br.Discard(3) // UTF-8 byte-order mark, as Excel writes it
 		d.encoding = EncodingUTF8
@@ -87,7 +87,7 @@ func (d *decoder) Read(p []byte) (int, error) {
 		}
 		raw, err := d.br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
-			d.err = fileError(d.line+1, "line %d is longer than %d bytes: this does not look like a CSV export of professionals", d.line+1, MaxLineBytes)
+			d.err = fileError(d.lang, d.line+1, "line %d is longer than %d bytes: this does not look like a CSV export of professionals", d.line+1, MaxLineBytes)
 			return 0, d.err
 		}
 		if len(raw) > 0 {
@@ -119,7 +119,7 @@ func (d *decoder) decode(raw []byte) error {
 			break
 		}
 		if c == 0 {
-			return fileError(d.line, "line %d contains NUL bytes: the file is binary or UTF-16, not a CSV text file", d.line)
+			return fileError(d.lang, d.line, "line %d contains NUL bytes: the file is binary or UTF-16, not a CSV text file", d.line)
 		}
 	}
 	if ascii {
@@ -135,12 +135,12 @@ func (d *decoder) decode(raw []byte) error {
 	}
 	switch {
 	case d.encoding == EncodingUTF8 && !valid:
-		return fileError(d.line, "line %d is not valid UTF-8, unlike the lines before it: the file mixes encodings; save it again as UTF-8", d.line)
+		return fileError(d.lang, d.line, "line %d is not valid UTF-8, unlike the lines before it: the file mixes encodings; save it again as UTF-8", d.line)
 	case d.encoding == EncodingUTF8:
 		d.buf = append(d.buf[:0], raw...)
 		return nil
 	case valid:
-		return fileError(d.line, "line %d is UTF-8 but earlier lines were Windows-1252: the file mixes encodings; save it again as UTF-8", d.line)
+		return fileError(d.lang, d.line, "line %d is UTF-8 but earlier lines were Windows-1252: the file mixes encodings; save it again as UTF-8", d.line)
 	}
 	d.buf = d.buf[:0]
 	for _, c := range raw {
@@ -150,7 +150,7 @@ func (d *decoder) decode(raw []byte) error {
 		case c < 0xA0:
 			r := win1252[c-0x80]
 			if r == 0 {
-				return fileError(d.line, "line %d has byte 0x%X, which is not a character in Windows-1252 (nor UTF-8): wrong encoding", d.line, c)
+				return fileError(d.lang, d.line, "line %d has byte 0x%X, which is not a character in Windows-1252 (nor UTF-8): wrong encoding", d.line, c)
 			}
 			d.buf = utf8.AppendRune(d.buf, r)
 		default:
@@ -288,8 +288,8 @@ func (f *csvFile) fieldName(key string) string {
 // readCSVFile parses an import file. Problems with the file as a whole (encoding, a line
 // over MaxLineBytes, broken quoting, a bad header) end parsing and come back as an EINVALID
 // error with the line; rows with the wrong number of fields are returned in bad.
-func readCSVFile(r io.Reader, required func(f *csvFile) []string) (*csvFile, []domain.Problem, error) {
-	d := newDecoder(r)
+func readCSVFile(r io.Reader, lang string, required func(f *csvFile) []string) (*csvFile, []domain.Problem, error) {
+	d := newDecoder(r, lang)
 	if err := d.sniff(); err != nil {
 		return nil, nil, err
 	}
@@ -307,13 +307,13 @@ func readCSVFile(r io.Reader, required func(f *csvFile) []string) (*csvFile, []d
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return fileError(pe.StartLine, "line %d: %s (check the quotes \")", pe.StartLine, pe.Err)
+			return fileError(lang, pe.StartLine, "line %d: %s (check the quotes \")", pe.StartLine, pe.Err)
 		}
 		return err
 	}
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, nil, fileError(0, "the file is empty")
+		return nil, nil, fileError(d.lang, 0, "the file is empty")
 	}
 	if err != nil {
 		return nil, nil, readErr(err)
@@ -330,14 +330,14 @@ func readCSVFile(r io.Reader, required func(f *csvFile) []string) (*csvFile, []d
 			continue
 		}
 		if j, dup := where[key]; dup {
-			return nil, nil, fileError(1, "columns %d (%q) and %d (%q) are the same column %s", j+1, header[j], i+1, h, key)
+			return nil, nil, fileError(lang, 1, "columns %d (%q) and %d (%q) are the same column %s", j+1, header[j], i+1, h, key)
 		}
 		where[key] = i
 		f.cols[key] = i
 		f.names[key] = h
 	}
 	if missing := required(f); len(missing) > 0 {
-		return nil, nil, fileError(1, "missing columns: %s (the header must name them; see the accepted header names)", strings.Join(missing, ", "))
+		return nil, nil, fileError(lang, 1, "missing columns: %s (the header must name them; see the accepted header names)", strings.Join(missing, ", "))
 	}
 	for {
 		rec, err := cr.Read()
@@ -352,7 +352,7 @@ func readCSVFile(r io.Reader, required func(f *csvFile) []string) (*csvFile, []d
 			continue
 		}
 		if len(rec) != len(header) {
-			bad = append(bad, domain.Problem{Line: line, Field: "file", Reason: fmt.Sprintf("%d fields, but the header has %d", len(rec), len(header))})
+			bad = append(bad, domain.Problem{Line: line, Field: "file", Reason: tr(lang, "%d fields, but the header has %d", len(rec), len(header))})
 			continue
 		}
 		f.records = append(f.records, csvRecord{line: line, fields: rec})

@@ -268,3 +268,36 @@ func TestImportPairsFormats(t *testing.T) {
 		}
 	})
 }
+
+// Reasons come in the caller's language: Italian unless English is asked for, and every
+// English message of the registry and of package cf has an Italian wording.
+func TestImportReportInItalian(t *testing.T) {
+	f := newFixture(t, db.SQLite)
+	it := domain.WithActor(context.Background(), domain.ActorFrom(f.national))
+	body := header + "RSSMRA85T10A562T;=Rossi;Mario;;14;58;Atlantide;;volontario;ospedale;\n" + "RSSMRA85T10A562S;Rossi;Mario;;14;85;090;;dipendente;ospedale;\n" +
+		"rssmra85t10a562s;Rossi;Mario;;14;85;090;;dipendente;ospedale;\n"
+	_, err := f.s.ImportProfessionals(it, strings.NewReader(body), ImportOptions{})
+	e := domain.AsError(err)
+	if e == nil || !strings.Contains(e.Message, "righe con problemi: 3 su 3") {
+		t.Fatalf("%v", err)
+	}
+	var all []string
+	for _, p := range e.Details {
+		all = append(all, p.Reason)
+	}
+	got := strings.Join(all, "\n")
+	for _, want := range []string{"carattere di controllo errato", "foglio di calcolo", "non è una disciplina della professione", "regione sconosciuta", "valore sconosciuto", "anche alla riga"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+	_, err = f.s.ImportProfessionals(it, strings.NewReader("nome\nx\n"), ImportOptions{})
+	if !strings.Contains(domain.ErrorMessage(err), "colonne mancanti") {
+		t.Errorf("file error: %v", err)
+	}
+	for en := range italian {
+		if strings.Count(en, "%") != strings.Count(italian[en], "%") {
+			t.Errorf("%q and its Italian %q differ in arguments", en, italian[en])
+		}
+	}
+}

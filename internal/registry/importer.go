@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"io"
 	"runtime"
 	"sort"
@@ -70,7 +69,8 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 	if err != nil {
 		return res, err
 	}
-	f, bad, err := readCSVFile(r, func(f *csvFile) []string { return requiredColumns(f, a) })
+	lang := Language(ctx)
+	f, bad, err := readCSVFile(r, lang, func(f *csvFile) []string { return requiredColumns(f, a) })
 	if err != nil {
 		return res, err
 	}
@@ -104,7 +104,7 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 		go func() {
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
-				rows[i], probs[i] = s.importRow(c, f, f.records[i], orgs, a)
+				rows[i], probs[i] = s.importRow(lang, c, f, f.records[i], orgs, a)
 				rows[i].line = f.records[i].line
 				if i%1000 == 0 {
 					validated.Add(1000)
@@ -125,9 +125,9 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 		break
 	}
 	for i, p := range probs {
-		if len(p) > 0 {
+		if len(p.list) > 0 {
 			rows[i].bad = true
-			bad = append(bad, p...)
+			bad = append(bad, p.list...)
 		}
 	}
 	// The same person twice in one file: both lines are bad.
@@ -139,8 +139,8 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 		if prev, ok := first[row.code.Normalised]; ok {
 			prev.bad, row.bad = true, true
 			bad = append(bad,
-				domain.Problem{Line: prev.line, Field: f.fieldName(colCF), Reason: fmt.Sprintf("the same codice fiscale is also on line %d", row.line), Value: prev.code.Display},
-				domain.Problem{Line: row.line, Field: f.fieldName(colCF), Reason: fmt.Sprintf("the same codice fiscale is also on line %d", prev.line), Value: row.code.Display})
+				domain.Problem{Line: prev.line, Field: f.fieldName(colCF), Reason: tr(lang, "the same codice fiscale is also on line %d", row.line), Value: prev.code.Display},
+				domain.Problem{Line: row.line, Field: f.fieldName(colCF), Reason: tr(lang, "the same codice fiscale is also on line %d", prev.line), Value: row.code.Display})
 			continue
 		}
 		first[row.code.Normalised] = row
@@ -168,7 +168,7 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 		if !scopeAllows(a, old.snap.RegionID, old.snap.OrganisationID, old.id) {
 			row.bad = true
 			bad = append(bad, domain.Problem{Line: row.line, Field: f.fieldName(colCF), Value: row.code.Display,
-				Reason: "this professional is already registered outside your scope: their region or organisation must change it"})
+				Reason: tr(lang, "this professional is already registered outside your scope: their region or organisation must change it")})
 			continue
 		}
 		// Absent columns keep the stored values.
@@ -183,7 +183,7 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 			if o, ok := orgs.byID[row.orgID]; ok && o.RegionID != row.regionID {
 				row.bad = true
 				bad = append(bad, domain.Problem{Line: row.line, Field: f.fieldName(colRegion), Value: c.regionName(row.regionID),
-					Reason: fmt.Sprintf("moves to another region but the file has no %s column to change the organisation (%s)", colOrg, o.Name)})
+					Reason: tr(lang, "moves to another region but the file has no %s column to change the organisation (%s)", colOrg, o.Name)})
 				continue
 			}
 		}
@@ -203,13 +203,13 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 	}
 	res.Rejected += res.Rows - len(rows) // rows with the wrong number of fields
 	if len(bad) > maxReported {
-		res.Problems = append(bad[:maxReported:maxReported], domain.Problem{Reason: fmt.Sprintf("… and %d more problems", len(bad)-maxReported)})
+		res.Problems = append(bad[:maxReported:maxReported], domain.Problem{Reason: tr(lang, "… and %d more problems", len(bad)-maxReported)})
 	} else {
 		res.Problems = bad
 	}
 	progress(res.Rows)
 	fail := func() error {
-		return &domain.Error{Code: domain.EINVALID, Message: fmt.Sprintf("%d of %d rows have problems: nothing was imported", res.Rejected, res.Rows), Details: res.Problems}
+		return &domain.Error{Code: domain.EINVALID, Message: tr(lang, "%d of %d rows have problems: nothing was imported", res.Rejected, res.Rows), Details: res.Problems}
 	}
 	if len(bad) > 0 && !opts.Partial {
 		res.Millis = time.Since(start).Milliseconds()
@@ -225,7 +225,7 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 		rec.Dialect = s.DB.Dialect
 		newIDs, err := s.insertProfessionals(ctx, tx, creates)
 		if err != nil {
-			return conflictOn(err, fCF, "a professional of the file was registered by someone else meanwhile: import the file again")
+			return conflictOn(err, fCF, tr(lang, "a professional of the file was registered by someone else meanwhile: import the file again"))
 		}
 		if err := s.insertPairs(ctx, tx, creates, newIDs); err != nil {
 			return err
@@ -237,7 +237,7 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 		var pairRows []*profRow
 		for i, row := range updates {
 			if err := s.updateProfessional(ctx, tx, ids[i], row); err != nil {
-				return conflictOn(err, fCF, "codice fiscale already registered")
+				return conflictOn(err, fCF, tr(lang, "a professional with this codice fiscale is already registered"))
 			}
 			after := row.snapshot()
 			if after.Professions != befores[i].Professions {
@@ -331,7 +331,7 @@ func (s *Service) orgIndex(ctx context.Context) (*orgIndex, error) {
 // resolve finds the organisation of an azienda cell: its Ministry code ("090201"); when an
 // ASL and a hospital structure share the code, the ASL; "kind:code" (e.g. "presidio:050501")
 // picks another.
-func (x *orgIndex) resolve(v string) (orgInfo, string) {
+func (x *orgIndex) resolve(lang, v string) (orgInfo, string) {
 	kind, code, hasKind := strings.Cut(v, ":")
 	if !hasKind {
 		code, kind = v, ""
@@ -339,7 +339,7 @@ func (x *orgIndex) resolve(v string) (orgInfo, string) {
 	kind = strings.ToLower(strings.TrimSpace(kind))
 	list := x.byCode[strings.ToUpper(strings.TrimSpace(code))]
 	if len(list) == 0 {
-		return orgInfo{}, "unknown organisation code (the Ministry code of an ASL or hospital, e.g. 090201)"
+		return orgInfo{}, tr(lang, "unknown organisation code (the Ministry code of an ASL or hospital, e.g. 090201)")
 	}
 	for _, o := range list {
 		if o.Kind == kind || (kind == "" && o.Kind == KindASL) {
@@ -350,31 +350,31 @@ func (x *orgIndex) resolve(v string) (orgInfo, string) {
 		return list[0], ""
 	}
 	if kind == "" {
-		return orgInfo{}, "several organisations have this code: write kind:code (e.g. presidio:" + code + ")"
+		return orgInfo{}, tr(lang, "several organisations have this code: write kind:code (e.g. presidio:%s)", code)
 	}
-	return orgInfo{}, "no organisation of kind " + kind + " has this code"
+	return orgInfo{}, tr(lang, "no organisation of kind %s has this code", kind)
 }
 
 // parsePairs reads profession/discipline pairs from a cell: "1.58" or "1/58" is one pair;
 // several are separated by ':' '|' ',' or spaces ("1.58:14.85"); "14" alone is a profession
 // whose only discipline is implied. With a separate discipline cell, profession and
 // discipline may also be written by name.
-func (c *refCache) parsePairs(prof, disc string) ([]Pair, string) {
+func (c *refCache) parsePairs(lang, prof, disc string) ([]Pair, string) {
 	prof, disc = strings.TrimSpace(prof), strings.TrimSpace(disc)
 	if prof == "" {
 		if disc != "" {
-			return nil, "a discipline without a profession"
+			return nil, tr(lang, "a discipline without a profession")
 		}
 		return nil, ""
 	}
 	if disc != "" {
 		p, ok := c.professionCode(prof)
 		if !ok {
-			return nil, "unknown profession (an ECM code 1-30 or its name)"
+			return nil, tr(lang, "unknown profession (an ECM code 1-30 or its name)")
 		}
 		d, ok := c.disciplineCode(p, disc)
 		if !ok {
-			return nil, "unknown discipline " + strconv.Quote(disc) + " for profession " + strconv.Itoa(p)
+			return nil, tr(lang, "unknown discipline %q for profession %d", disc, p)
 		}
 		return []Pair{{Profession: p, Discipline: d}}, ""
 	}
@@ -388,12 +388,12 @@ func (c *refCache) parsePairs(prof, disc string) ([]Pair, string) {
 		ps, ds, _ := strings.Cut(strings.ReplaceAll(item, "/", "."), ".")
 		p, err := strconv.Atoi(ps)
 		if err != nil {
-			return nil, "not a profession code or profession.discipline pair: " + strconv.Quote(item)
+			return nil, tr(lang, "not a profession code or profession.discipline pair: %q", item)
 		}
 		d := 0
 		if ds != "" {
 			if d, err = strconv.Atoi(ds); err != nil {
-				return nil, "not a discipline code: " + strconv.Quote(ds)
+				return nil, tr(lang, "not a discipline code: %q", ds)
 			}
 		}
 		out = append(out, Pair{Profession: p, Discipline: d})
@@ -428,14 +428,14 @@ func (c *refCache) disciplineCode(prof int, v string) (int, bool) {
 }
 
 // importRow converts and validates one record. Problems name the file's own column headers.
-func (s *Service) importRow(c *refCache, f *csvFile, rec csvRecord, orgs *orgIndex, a domain.Actor) (*profRow, problems) {
-	var pre problems
+func (s *Service) importRow(lang string, c *refCache, f *csvFile, rec csvRecord, orgs *orgIndex, a domain.Actor) (*profRow, problems) {
+	pre := problems{lang: lang}
 	get := func(k string) string { return f.get(rec, k) }
 	in := ProfessionalInput{CF: get(colCF), FamilyName: get(colFamily), GivenName: get(colGiven), Email: get(colEmail),
 		Employment: get(colEmployment), CareSetting: get(colSetting), JobRole: get(colRole)}
 	// Pairs: the pairs column, then profession/discipline and their numbered siblings.
 	addPairs := func(profKey, discKey string) {
-		ps, msg := c.parsePairs(get(profKey), get(discKey))
+		ps, msg := c.parsePairs(lang, get(profKey), get(discKey))
 		if msg != "" {
 			field := profKey
 			if f.has(discKey) && get(discKey) != "" {
@@ -460,7 +460,7 @@ func (s *Service) importRow(c *refCache, f *csvFile, rec csvRecord, orgs *orgInd
 	var o orgInfo
 	if v := get(colOrg); v != "" {
 		var msg string
-		if o, msg = orgs.resolve(v); msg != "" {
+		if o, msg = orgs.resolve(lang, v); msg != "" {
 			pre.add(colOrg, v, "%s", msg)
 		}
 		in.OrganisationID = o.ID
@@ -480,11 +480,11 @@ func (s *Service) importRow(c *refCache, f *csvFile, rec csvRecord, orgs *orgInd
 			in.RegionID = a.RegionID
 		}
 	}
-	row, p := c.check(in, func(id int64) (orgInfo, bool) { o, ok := orgs.byID[id]; return o, ok })
+	row, p := c.check(lang, in, func(id int64) (orgInfo, bool) { o, ok := orgs.byID[id]; return o, ok })
 	row.keepEmail, row.keepRole, row.keepOrg = !f.has(colEmail), !f.has(colRole), !f.has(colOrg)
-	all := append(pre, p...)
+	all := problems{lang: lang, list: append(pre.list, p.list...)}
 	// Scope problems only for rows otherwise valid, so the report says the first thing to fix.
-	if len(all) == 0 {
+	if len(all.list) == 0 {
 		switch a.Role {
 		case domain.RoleRegional:
 			if row.regionID != a.RegionID {
@@ -499,16 +499,16 @@ func (s *Service) importRow(c *refCache, f *csvFile, rec csvRecord, orgs *orgInd
 	// Name the file's columns and lines.
 	fieldCol := map[string]string{fCF: colCF, fFamily: colFamily, fGiven: colGiven, fEmail: colEmail, fPairs: colProfession,
 		fRegion: colRegion, fOrg: colOrg, fEmployment: colEmployment, fSetting: colSetting, fRole: colRole}
-	for i := range all {
-		k := all[i].Field
+	for i := range all.list {
+		k := all.list[i].Field
 		if col, ok := fieldCol[k]; ok {
 			k = col
 			if k == colProfession && !f.has(colProfession) {
 				k = colPairs
 			}
 		}
-		all[i].Field = f.fieldName(k)
-		all[i].Line = rec.line
+		all.list[i].Field = f.fieldName(k)
+		all.list[i].Line = rec.line
 	}
 	return &row, all
 }

@@ -145,7 +145,7 @@ func (s *Service) CreateOrganisation(ctx context.Context, in OrganisationInput) 
 		return Organisation{}, err
 	}
 	if !canEditOrganisation(a, in.RegionID) {
-		return Organisation{}, domain.Forbidden("you may register organisations of your region only")
+		return Organisation{}, forbidden(ctx, "you may register organisations of your region only")
 	}
 	var id int64
 	now := db.Now()
@@ -155,7 +155,7 @@ func (s *Service) CreateOrganisation(ctx context.Context, in OrganisationInput) 
 			in.Kind, in.Code, in.Name, orgSearch(in), nullID(in.RegionID), nullID(in.ParentID), in.StructureType, in.Public, in.LegalNature,
 			in.ComuneISTAT, nullDate(in.ValidFrom), nullDate(in.ValidTo), now).Scan(&id)
 		if err != nil {
-			return conflictOn(err, "code", "an organisation of this kind with this code already exists")
+			return conflictOn(err, "code", tr(Language(ctx), "an organisation of this kind with this code already exists"))
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "create", Entity: "organisation", EntityID: id, RegionID: in.RegionID, After: in})
 	})
@@ -177,14 +177,14 @@ func (s *Service) UpdateOrganisation(ctx context.Context, id int64, in Organisat
 		return Organisation{}, err
 	}
 	if !canEditOrganisation(a, old.RegionID) {
-		return Organisation{}, domain.Forbidden("you may edit organisations of your region only")
+		return Organisation{}, forbidden(ctx, "you may edit organisations of your region only")
 	}
 	in, err = s.validateOrganisation(ctx, in, id)
 	if err != nil {
 		return Organisation{}, err
 	}
 	if !canEditOrganisation(a, in.RegionID) {
-		return Organisation{}, domain.Forbidden("you may not move an organisation out of your region")
+		return Organisation{}, forbidden(ctx, "you may not move an organisation out of your region")
 	}
 	before := orgInputOf(old)
 	if before == in {
@@ -196,7 +196,7 @@ func (s *Service) UpdateOrganisation(ctx context.Context, id int64, in Organisat
 			in.Kind, in.Code, in.Name, orgSearch(in), nullID(in.RegionID), nullID(in.ParentID), in.StructureType, in.Public, in.LegalNature,
 			in.ComuneISTAT, nullDate(in.ValidFrom), nullDate(in.ValidTo), db.Now(), id)
 		if err != nil {
-			return conflictOn(err, "code", "an organisation of this kind with this code already exists")
+			return conflictOn(err, "code", tr(Language(ctx), "an organisation of this kind with this code already exists"))
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "update", Entity: "organisation", EntityID: id, RegionID: in.RegionID, Before: before, After: in})
 	})
@@ -243,21 +243,24 @@ func conflictOn(err error, field, msg string) error {
 
 // problems collects field problems and turns them into one EINVALID error whose Field is
 // the first bad field and whose Details list every one (pages show each beside its field).
-type problems []domain.Problem
-
-func (p *problems) add(field, value, format string, args ...any) {
-	*p = append(*p, domain.Problem{Field: field, Reason: fmt.Sprintf(format, args...), Value: value})
+type problems struct {
+	lang string
+	list []domain.Problem
 }
 
-func (p problems) err() error {
-	if len(p) == 0 {
+func (p *problems) add(field, value, format string, args ...any) {
+	p.list = append(p.list, domain.Problem{Field: field, Reason: tr(p.lang, format, args...), Value: value})
+}
+
+func (p *problems) err() error {
+	if len(p.list) == 0 {
 		return nil
 	}
-	msg := p[0].Reason
-	if len(p) > 1 {
-		msg = fmt.Sprintf("%s (and %d more problems)", p[0].Reason, len(p)-1)
+	msg := p.list[0].Reason
+	if len(p.list) > 1 {
+		msg = tr(p.lang, "%s (and %d more problems)", p.list[0].Reason, len(p.list)-1)
 	}
-	return &domain.Error{Code: domain.EINVALID, Field: p[0].Field, Message: msg, Details: []domain.Problem(p)}
+	return &domain.Error{Code: domain.EINVALID, Field: p.list[0].Field, Message: msg, Details: p.list}
 }
 
 // formulaStart reports a value that a spreadsheet would run as a formula.
@@ -293,7 +296,7 @@ var orgCodeOK = func(r rune) bool {
 }
 
 func (s *Service) validateOrganisation(ctx context.Context, in OrganisationInput, self int64) (OrganisationInput, error) {
-	var p problems
+	p := problems{lang: Language(ctx)}
 	c, err := s.cache(ctx)
 	if err != nil {
 		return in, err

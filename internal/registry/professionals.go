@@ -132,9 +132,9 @@ func (r *profRow) snapshot() snapshot {
 // checkName validates a personal name: letters (accents kept), spaces, apostrophes,
 // hyphens and dots; nothing a spreadsheet would run as a formula.
 func checkName(p *problems, field, v string) string {
-	n := len(*p)
+	n := len(p.list)
 	v = norm.NFC.String(cleanText(p, field, v, true, 100))
-	if len(*p) > n || v == "" {
+	if len(p.list) > n || v == "" {
 		return v
 	}
 	letters := 0
@@ -155,9 +155,9 @@ func checkName(p *problems, field, v string) string {
 }
 
 func checkEmail(p *problems, v string) string {
-	n := len(*p)
+	n := len(p.list)
 	v = cleanText(p, fEmail, v, false, 254)
-	if v == "" || len(*p) > n {
+	if v == "" || len(p.list) > n {
 		return v
 	}
 	a, err := mail.ParseAddress(v)
@@ -237,12 +237,12 @@ func (c *refCache) checkPairs(p *problems, in []Pair) []Pair {
 func (c *refCache) knownComune(b string) bool { _, ok := c.comuni[b]; return ok }
 
 // check validates a professional. org resolves an organisation id (ok=false: unknown).
-func (c *refCache) check(in ProfessionalInput, org func(int64) (orgInfo, bool)) (profRow, problems) {
-	var p problems
+func (c *refCache) check(lang string, in ProfessionalInput, org func(int64) (orgInfo, bool)) (profRow, problems) {
+	p := problems{lang: lang}
 	var r profRow
 	code, err := cf.Validate(in.CF, c.knownComune)
 	if err != nil {
-		p.add(fCF, strings.TrimSpace(in.CF), "%s", err.Error())
+		p.add(fCF, strings.TrimSpace(in.CF), "%s", cfReason(lang, err))
 	}
 	r.code = code
 	r.family = checkName(&p, fFamily, in.FamilyName)
@@ -388,7 +388,7 @@ func (s *Service) ProfessionalByCF(ctx context.Context, code string) (Profession
 	}
 	n, err := cf.Normalise(code)
 	if err != nil {
-		return Professional{}, domain.Invalid(fCF, "%s", err.Error())
+		return Professional{}, domain.Invalid(fCF, "%s", cfReason(Language(ctx), err))
 	}
 	p, err := scanProf(s.DB.Read.QueryRowContext(ctx, profSelect+" WHERE p.cf = $1", n))
 	if err != nil {
@@ -508,18 +508,18 @@ func (s *Service) CreateProfessional(ctx context.Context, in ProfessionalInput) 
 		return Professional{}, err
 	}
 	scopeInput(a, &in)
-	r, p := c.check(in, s.orgByID(ctx))
+	r, p := c.check(Language(ctx), in, s.orgByID(ctx))
 	if err := p.err(); err != nil {
 		return Professional{}, err
 	}
 	if !scopeAllows(a, r.regionID, r.orgID, 0) {
-		return Professional{}, domain.Forbidden("you may register professionals only within your scope")
+		return Professional{}, forbidden(ctx, "you may register professionals only within your scope")
 	}
 	var id int64
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		ids, err := s.insertProfessionals(ctx, tx, []*profRow{&r})
 		if err != nil {
-			return conflictOn(err, fCF, "a professional with this codice fiscale is already registered")
+			return conflictOn(err, fCF, tr(Language(ctx), "a professional with this codice fiscale is already registered"))
 		}
 		id = ids[r.code.Normalised]
 		if err := s.insertPairs(ctx, tx, []*profRow{&r}, ids); err != nil {
@@ -550,12 +550,12 @@ func (s *Service) UpdateProfessional(ctx context.Context, id int64, in Professio
 		return Professional{}, err
 	}
 	scopeInput(a, &in)
-	r, p := c.check(in, s.orgByID(ctx))
+	r, p := c.check(Language(ctx), in, s.orgByID(ctx))
 	if err := p.err(); err != nil {
 		return Professional{}, err
 	}
 	if !scopeAllows(a, r.regionID, r.orgID, id) {
-		return Professional{}, domain.Forbidden("you may not move a professional out of your scope")
+		return Professional{}, forbidden(ctx, "you may not move a professional out of your scope")
 	}
 	before := snapshotOf(old)
 	after := r.snapshot()
@@ -564,7 +564,7 @@ func (s *Service) UpdateProfessional(ctx context.Context, id int64, in Professio
 	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.updateProfessional(ctx, tx, id, &r); err != nil {
-			return conflictOn(err, fCF, "a professional with this codice fiscale is already registered")
+			return conflictOn(err, fCF, tr(Language(ctx), "a professional with this codice fiscale is already registered"))
 		}
 		if before.Professions != after.Professions {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM professional_disciplines WHERE professional_id = $1`, id); err != nil {

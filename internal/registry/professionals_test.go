@@ -31,7 +31,7 @@ type fixture struct {
 }
 
 func as(a domain.Actor) context.Context {
-	return domain.WithRequestID(domain.WithActor(context.Background(), a), "req-"+a.Username)
+	return WithLanguage(domain.WithRequestID(domain.WithActor(context.Background(), a), "req-"+a.Username), "en")
 }
 
 func newFixture(t *testing.T, d db.Dialect) *fixture {

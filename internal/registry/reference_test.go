@@ -12,7 +12,7 @@ import (
 )
 
 func sys() context.Context {
-	return domain.WithRequestID(domain.WithActor(context.Background(), domain.SystemActor), "test")
+	return WithLanguage(domain.WithRequestID(domain.WithActor(context.Background(), domain.SystemActor), "test"), "en")
 }
 
 // newService returns a service over a fresh, migrated database with the reference loaded.

@@ -65,6 +65,9 @@ func (m Module) Register(r *web.Routes) {
 	m.registerAPI(r)
 }
 
+// ctxOf is the request's context for service calls, with the page's language for messages.
+func ctxOf(c *web.Ctx) context.Context { return WithLanguage(c.Context(), c.Lang) }
+
 func queryInt64(c *web.Ctx, name string) int64 {
 	v, _ := strconv.ParseInt(c.R.URL.Query().Get(name), 10, 64)
 	return v
@@ -110,7 +113,7 @@ func newPager(c *web.Ctx, path string, page int, hasMore bool) pager {
 }
 
 func (m Module) professionalsPage(c *web.Ctx) error {
-	ctx := c.Context()
+	ctx := ctxOf(c)
 	f := ProfessionalFilter{Query: c.R.URL.Query().Get("q"), RegionID: queryInt64(c, "region_id"), OrganisationID: queryInt64(c, "organisation_id"),
 		Profession: int(queryInt64(c, "profession")), Page: c.QueryInt("page", 1), PerPage: c.QueryInt("per_page", 50)}
 	pg, err := m.S.ListProfessionals(ctx, f)
@@ -146,7 +149,7 @@ func (m Module) professionalPage(c *web.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := m.S.Professional(c.Context(), id)
+	p, err := m.S.Professional(ctxOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -170,7 +173,7 @@ type professionalForm struct {
 }
 
 func (m Module) formData(c *web.Ctx, id int64, in ProfessionalInput) (professionalForm, error) {
-	ctx := c.Context()
+	ctx := ctxOf(c)
 	f := professionalForm{ID: id, In: in, Employments: Employments, Settings: CareSettings, JobRoles: JobRoles}
 	for i := 0; i < len(in.Professions) && i < 3; i++ {
 		f.PairValues[i] = strconv.Itoa(in.Professions[i].Profession) + "." + strconv.Itoa(in.Professions[i].Discipline)
@@ -231,7 +234,7 @@ func professionalInputFromForm(c *web.Ctx) ProfessionalInput {
 
 func (m Module) professionalNew(c *web.Ctx) error {
 	if !canEditProfessionals(c.Actor) {
-		return domain.Forbidden("you may not register professionals")
+		return forbidden(ctxOf(c), "you may not register professionals")
 	}
 	f, err := m.formData(c, 0, ProfessionalInput{RegionID: queryInt64(c, "region_id"), Employment: "dipendente", CareSetting: "ospedale"})
 	if err != nil {
@@ -242,7 +245,7 @@ func (m Module) professionalNew(c *web.Ctx) error {
 
 func (m Module) professionalCreate(c *web.Ctx) error {
 	in := professionalInputFromForm(c)
-	p, err := m.S.CreateProfessional(c.Context(), in)
+	p, err := m.S.CreateProfessional(ctxOf(c), in)
 	if err == nil {
 		return c.Redirect("/professionals/" + strconv.FormatInt(p.ID, 10))
 	}
@@ -258,12 +261,12 @@ func (m Module) professionalEdit(c *web.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := m.S.Professional(c.Context(), id)
+	p, err := m.S.Professional(ctxOf(c), id)
 	if err != nil {
 		return err
 	}
 	if !c.Actor.CanEditIndividual(target(p)) || !canEditProfessionals(c.Actor) {
-		return domain.Forbidden("you may not edit this record")
+		return forbidden(ctxOf(c), "you may not edit this record")
 	}
 	in := ProfessionalInput{CF: p.CFDisplay, FamilyName: p.FamilyName, GivenName: p.GivenName, Email: p.Email, Professions: p.Professions,
 		RegionID: p.RegionID, OrganisationID: p.OrganisationID, Employment: p.Employment, CareSetting: p.CareSetting, JobRole: p.JobRole}
@@ -283,7 +286,7 @@ func (m Module) professionalUpdate(c *web.Ctx) error {
 		return err
 	}
 	in := professionalInputFromForm(c)
-	_, err = m.S.UpdateProfessional(c.Context(), id, in)
+	_, err = m.S.UpdateProfessional(ctxOf(c), id, in)
 	if err == nil {
 		return c.Redirect("/professionals/" + strconv.FormatInt(id, 10))
 	}
@@ -305,7 +308,7 @@ type importView struct {
 
 func (m Module) importPage(c *web.Ctx) error {
 	if !canEditProfessionals(c.Actor) {
-		return domain.Forbidden("you may not import professionals")
+		return forbidden(ctxOf(c), "you may not import professionals")
 	}
 	return c.Render("registry_import", c.T("reg.import"), importView{Headers: HeaderNames(), MaxMB: MaxImportBytes >> 20, Background: backgroundBytes >> 20})
 }
@@ -314,7 +317,7 @@ func (m Module) importPage(c *web.Ctx) error {
 // and large ones (or when asked) as a background job with a progress page.
 func (m Module) importPost(c *web.Ctx) error {
 	if !canEditProfessionals(c.Actor) {
-		return domain.Forbidden("you may not import professionals")
+		return forbidden(ctxOf(c), "you may not import professionals")
 	}
 	view := importView{Headers: HeaderNames(), MaxMB: MaxImportBytes >> 20, Background: backgroundBytes >> 20}
 	var body []byte
@@ -346,13 +349,13 @@ func (m Module) importPost(c *web.Ctx) error {
 	}
 	opts := ImportOptions{DryRun: c.R.FormValue("dry_run") != "", Partial: c.R.FormValue("partial") != ""}
 	if (c.R.FormValue("background") != "" || len(body) > backgroundBytes) && m.Jobs != nil {
-		id, err := m.startImportJob(c.Context(), body, opts)
+		id, err := m.startImportJob(ctxOf(c), body, opts)
 		if err != nil {
 			return err
 		}
 		return c.Redirect("/jobs/" + strconv.FormatInt(id, 10))
 	}
-	res, err := m.S.ImportProfessionals(c.Context(), bytes.NewReader(body), opts)
+	res, err := m.S.ImportProfessionals(ctxOf(c), bytes.NewReader(body), opts)
 	view.Result = &res
 	if err != nil {
 		return c.RenderForm("registry_import", c.T("reg.import"), view, err)
@@ -364,7 +367,9 @@ func (m Module) importPost(c *web.Ctx) error {
 // startImportJob runs an import in the background; the job's result is the ImportResult
 // (with the bad rows, which the job page lists).
 func (m Module) startImportJob(ctx context.Context, body []byte, opts ImportOptions) (int64, error) {
+	lang := Language(ctx) // the job's context is a new one
 	return m.Jobs.Start(ctx, "import_professionals", func(ctx context.Context, p jobs.Progress) (any, error) {
+		ctx = WithLanguage(ctx, lang)
 		opts.Progress = p
 		res, err := m.S.ImportProfessionals(ctx, bytes.NewReader(body), opts)
 		return res, err
@@ -372,7 +377,7 @@ func (m Module) startImportJob(ctx context.Context, body []byte, opts ImportOpti
 }
 
 func (m Module) organisationsPage(c *web.Ctx) error {
-	ctx := c.Context()
+	ctx := ctxOf(c)
 	f := OrganisationFilter{Query: c.R.URL.Query().Get("q"), RegionID: queryInt64(c, "region_id"), Kind: c.R.URL.Query().Get("kind"),
 		ParentID: queryInt64(c, "parent_id"), Page: c.QueryInt("page", 1), PerPage: c.QueryInt("per_page", 50)}
 	pg, err := m.S.ListOrganisations(ctx, f)
@@ -392,7 +397,7 @@ func (m Module) organisationPage(c *web.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Context()
+	ctx := ctxOf(c)
 	o, err := m.S.Organisation(ctx, id)
 	if err != nil {
 		return err
@@ -418,7 +423,7 @@ type organisationForm struct {
 }
 
 func (m Module) orgFormData(c *web.Ctx, id int64, in OrganisationInput) (organisationForm, error) {
-	regions, err := m.S.Regions(c.Context())
+	regions, err := m.S.Regions(ctxOf(c))
 	if err != nil {
 		return organisationForm{}, err
 	}
@@ -441,7 +446,7 @@ func organisationInputFromForm(c *web.Ctx) OrganisationInput {
 
 func (m Module) organisationNew(c *web.Ctx) error {
 	if !canEditOrganisations(c.Actor) {
-		return domain.Forbidden("you may not register organisations")
+		return forbidden(ctxOf(c), "you may not register organisations")
 	}
 	f, err := m.orgFormData(c, 0, OrganisationInput{Kind: KindProvider, Public: true})
 	if err != nil {
@@ -452,7 +457,7 @@ func (m Module) organisationNew(c *web.Ctx) error {
 
 func (m Module) organisationCreate(c *web.Ctx) error {
 	in := organisationInputFromForm(c)
-	o, err := m.S.CreateOrganisation(c.Context(), in)
+	o, err := m.S.CreateOrganisation(ctxOf(c), in)
 	if err == nil {
 		return c.Redirect("/organisations/" + strconv.FormatInt(o.ID, 10))
 	}
@@ -468,12 +473,12 @@ func (m Module) organisationEdit(c *web.Ctx) error {
 	if err != nil {
 		return err
 	}
-	o, err := m.S.Organisation(c.Context(), id)
+	o, err := m.S.Organisation(ctxOf(c), id)
 	if err != nil {
 		return err
 	}
 	if !canEditOrganisations(c.Actor) || !canEditOrganisation(c.Actor, o.RegionID) {
-		return domain.Forbidden("you may not edit this organisation")
+		return forbidden(ctxOf(c), "you may not edit this organisation")
 	}
 	f, err := m.orgFormData(c, id, orgInputOf(o))
 	if err != nil {
@@ -488,7 +493,7 @@ func (m Module) organisationUpdate(c *web.Ctx) error {
 		return err
 	}
 	in := organisationInputFromForm(c)
-	_, err = m.S.UpdateOrganisation(c.Context(), id, in)
+	_, err = m.S.UpdateOrganisation(ctxOf(c), id, in)
 	if err == nil {
 		return c.Redirect("/organisations/" + strconv.FormatInt(id, 10))
 	}
@@ -500,7 +505,7 @@ func (m Module) organisationUpdate(c *web.Ctx) error {
 }
 
 func (m Module) referencePage(c *web.Ctx) error {
-	ctx := c.Context()
+	ctx := ctxOf(c)
 	regions, err := m.S.Regions(ctx)
 	if err != nil {
 		return err

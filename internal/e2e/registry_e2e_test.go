@@ -205,6 +205,9 @@ func TestRegistryImport(t *testing.T) {
 		// A 10 MB line is refused with a clear error; so is a body over the limit.
 		res = postCSV(reg, "/api/v1/professionals/import", head+freshCF()+";"+strings.Repeat("A", 10<<20)+"\n")
 		wantIn(t, res, 422, "più lunga di")
+		// A body over the API's limit is refused as too large, whatever it holds.
+		huge := head + strings.Repeat("\n", registry.MaxImportBytes+10)
+		wantIn(t, postCSV(reg, "/api/v1/professionals/import", huge), 413, "too large")
 		// Providers and analysts cannot import.
 		for _, r := range []domain.Role{domain.RoleProvider, domain.RoleAnalyst, domain.RoleProfessional} {
 			if res := postCSV(w.Clients[r], "/api/v1/professionals/import", head+rows); res.Status != 403 {

@@ -294,6 +294,15 @@ func readCSVFile(r io.Reader, lang string, required func(f *csvFile) []string) (
 		return nil, nil, err
 	}
 	f := &csvFile{separator: chooseSeparator(d.firstLine()), cols: map[string]int{}, names: map[string]string{}}
+	// Excel may write "sep=;" as the first line: it names the separator.
+	skip := 0
+	if first := strings.TrimSpace(string(d.firstLine())); len(first) == 5 && strings.EqualFold(first[:4], "sep=") {
+		if _, err := d.br.ReadSlice('\n'); err != nil {
+			return nil, nil, fileError(lang, 1, "the file is empty")
+		}
+		d.line, skip = 1, 1
+		f.separator, _ = utf8.DecodeRuneInString(first[4:])
+	}
 	cr := csv.NewReader(d)
 	cr.Comma = f.separator
 	cr.FieldsPerRecord = -1
@@ -307,7 +316,7 @@ func readCSVFile(r io.Reader, lang string, required func(f *csvFile) []string) (
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return fileError(lang, pe.StartLine, "line %d: %s (check the quotes \")", pe.StartLine, pe.Err)
+			return fileError(lang, pe.StartLine+skip, "line %d: %s (check the quotes \")", pe.StartLine+skip, pe.Err)
 		}
 		return err
 	}
@@ -330,14 +339,14 @@ func readCSVFile(r io.Reader, lang string, required func(f *csvFile) []string) (
 			continue
 		}
 		if j, dup := where[key]; dup {
-			return nil, nil, fileError(lang, 1, "columns %d (%q) and %d (%q) are the same column %s", j+1, header[j], i+1, h, key)
+			return nil, nil, fileError(lang, 1+skip, "columns %d (%q) and %d (%q) are the same column %s", j+1, header[j], i+1, h, key)
 		}
 		where[key] = i
 		f.cols[key] = i
 		f.names[key] = h
 	}
 	if missing := required(f); len(missing) > 0 {
-		return nil, nil, fileError(lang, 1, "missing columns: %s (the header must name them; see the accepted header names)", strings.Join(missing, ", "))
+		return nil, nil, fileError(lang, 1+skip, "missing columns: %s (the header must name them; see the accepted header names)", strings.Join(missing, ", "))
 	}
 	for {
 		rec, err := cr.Read()
@@ -348,6 +357,7 @@ func readCSVFile(r io.Reader, lang string, required func(f *csvFile) []string) (
 			return nil, nil, readErr(err)
 		}
 		line, _ := cr.FieldPos(0)
+		line += skip
 		if blank(rec) {
 			continue
 		}

@@ -37,6 +37,7 @@ func BenchmarkImport100k(b *testing.B) {
 				b.ReportMetric(r.ReimportRowsPerSec, "reimport-rows/s")
 				b.ReportMetric(r.ImportCPUSeconds, "import-cpu-s")
 				b.ReportMetric(r.ImportSeconds, "import-wall-s")
+				b.ReportMetric(r.RawCPUSeconds, "raw-cpu-s")
 				b.Log("\n" + r.JSONLines())
 			}
 		})

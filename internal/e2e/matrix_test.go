@@ -55,6 +55,8 @@ type Case struct {
 	JSON func(w *World, side string) any
 	// Form is the body of a form post, built for a side; nil for none.
 	Form func(w *World, side string) url.Values
+	// Raw is any other body (e.g. a text/csv upload): its content type and bytes; nil for none.
+	Raw func(w *World, side string) (string, []byte)
 	// Allow says whether role may do this on side.
 	Allow func(role domain.Role, side string) bool
 	// Sides lists the sides to test; default both if Path has a placeholder, else only A.
@@ -181,6 +183,9 @@ func send(t *testing.T, cl *apptest.Client, c Case, w *World, side, path string)
 	case c.JSON != nil:
 		b, _ := json.Marshal(c.JSON(w, side))
 		return cl.Do(c.Method, path, bytes.NewReader(b), http.Header{"Content-Type": {"application/json"}})
+	case c.Raw != nil:
+		ct, b := c.Raw(w, side)
+		return cl.Do(c.Method, path, bytes.NewReader(b), http.Header{"Content-Type": {ct}})
 	case c.Form != nil:
 		return cl.Do(c.Method, path, strings.NewReader(c.Form(w, side).Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 	}

@@ -420,7 +420,8 @@ func (s *Service) Override(ctx context.Context, professionalID int64, in Overrid
 	return out, err
 }
 
-// ClearOverride removes a manual override: the rules decide again, at once.
+// ClearOverride removes a manual override: the rules decide again, at once. Clearing a
+// profile that is not overridden changes nothing and returns it.
 func (s *Service) ClearOverride(ctx context.Context, professionalID int64) (Profile, error) {
 	a, err := domain.Require(ctx, domain.RoleNational, domain.RoleOrganisation)
 	if err != nil {
@@ -444,7 +445,9 @@ func (s *Service) ClearOverride(ctx context.Context, professionalID int64) (Prof
 			return err
 		}
 		if !ok || !before.Manual {
-			return domain.Errorf(domain.ECONFLICT, "the persona of this professional is not overridden")
+			// Nothing to clear: DELETE is idempotent, and the rules already decide.
+			out, err = s.profileFor(ctx, tx, p, f.ID)
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM profiles WHERE professional_id = $1 AND framework_id = $2`, p.ID, f.ID); err != nil {
 			return err

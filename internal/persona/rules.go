@@ -29,6 +29,8 @@ type Rule struct {
 	PersonaNameEN  string    `json:"persona_name_en"`
 	ProfessionCode int       `json:"profession_code,omitempty"`
 	DisciplineCode int       `json:"discipline_code,omitempty"`
+	ProfessionName string    `json:"profession_name,omitempty"`
+	DisciplineName string    `json:"discipline_name,omitempty"`
 	CareSetting    string    `json:"care_setting,omitempty"`
 	JobRole        string    `json:"job_role,omitempty"`
 	Priority       int       `json:"priority"`
@@ -225,12 +227,18 @@ func Explain(rules []Rule, a Attributes) []RuleCheck {
 }
 
 const ruleCols = `r.id, r.framework_id, r.persona_id, p.code, p.name_it, p.name_en, COALESCE(r.profession_code, 0),
-	COALESCE(r.discipline_code, 0), r.care_setting, r.job_role, r.priority, r.note, r.created_at, r.updated_at`
+	COALESCE(r.discipline_code, 0), COALESCE(pr.name, ''), COALESCE(di.name, ''), r.care_setting, r.job_role, r.priority, r.note,
+	r.created_at, r.updated_at`
+
+// ruleFrom joins a rule with its persona and the names of its reference codes (when the
+// registry has loaded them).
+const ruleFrom = ` FROM assignment_rules r JOIN personas p ON p.id = r.persona_id
+	LEFT JOIN professions pr ON pr.code = r.profession_code LEFT JOIN disciplines di ON di.code = r.discipline_code`
 
 func scanRule(sc interface{ Scan(...any) error }) (Rule, error) {
 	var r Rule
 	err := sc.Scan(&r.ID, &r.FrameworkID, &r.PersonaID, &r.PersonaCode, &r.PersonaNameIT, &r.PersonaNameEN, &r.ProfessionCode,
-		&r.DisciplineCode, &r.CareSetting, &r.JobRole, &r.Priority, &r.Note, &r.CreatedAt, &r.UpdatedAt)
+		&r.DisciplineCode, &r.ProfessionName, &r.DisciplineName, &r.CareSetting, &r.JobRole, &r.Priority, &r.Note, &r.CreatedAt, &r.UpdatedAt)
 	prepare(&r)
 	return r, err
 }
@@ -249,8 +257,7 @@ func (s *Service) Rules(ctx context.Context, frameworkID int64) ([]Rule, error) 
 }
 
 func (s *Service) rules(ctx context.Context, q db.Querier, frameworkID int64) ([]Rule, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+ruleCols+` FROM assignment_rules r JOIN personas p ON p.id = r.persona_id
-		WHERE r.framework_id = $1`, frameworkID)
+	rows, err := q.QueryContext(ctx, `SELECT `+ruleCols+ruleFrom+` WHERE r.framework_id = $1`, frameworkID)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +286,7 @@ func (s *Service) Rule(ctx context.Context, id int64) (Rule, error) {
 }
 
 func (s *Service) rule(ctx context.Context, q db.Querier, id int64) (Rule, error) {
-	r, err := scanRule(q.QueryRowContext(ctx, `SELECT `+ruleCols+` FROM assignment_rules r JOIN personas p ON p.id = r.persona_id WHERE r.id = $1`, id))
+	r, err := scanRule(q.QueryRowContext(ctx, `SELECT `+ruleCols+ruleFrom+` WHERE r.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, domain.NotFound("rule")
 	}

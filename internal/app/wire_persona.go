@@ -22,8 +22,19 @@ func wirePersona(m *Main) error {
 	m.modules = append(m.modules, persona.Module{S: m.Persona})
 	m.starters = append(m.starters, namedFunc{"default personas", func(ctx context.Context) error {
 		loaded, err := m.Persona.EnsureDefaults(ctx)
-		if err != nil || !loaded {
+		if err != nil {
 			return err
+		}
+		// A portfolio version published since the last start takes its predecessor's personas.
+		if cur, err := m.Persona.CurrentFramework(ctx); err == nil {
+			adopted, err := m.Persona.AdoptVersion(ctx, cur.ID)
+			if err != nil {
+				return err
+			}
+			loaded = loaded || adopted
+		}
+		if !loaded {
+			return nil
 		}
 		// Profiles for professionals already registered are computed in the background,
 		// so a start on a full national database is not held up.

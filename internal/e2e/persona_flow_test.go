@@ -64,9 +64,22 @@ func TestPersonaJourney(t *testing.T) {
 		env := apptest.Start(t, d)
 		ctx := env.Sys()
 		s := env.M.Persona
-		fid, lines := personaFramework(t, env.M.DB, "ESD-FLOW", "1.0", "published")
-		other, otherLines := personaFramework(t, env.M.DB, "ESD-OTHER", "1.0", "draft")
-		_ = other
+		// The real illustrative default portfolio (6/16/140) is published at start-up, and the
+		// default personas are loaded on it by the persona start-up step.
+		cur, err := s.CurrentFramework(ctx)
+		if err != nil || cur.Code != persona.DefaultFrameworkCode {
+			t.Fatalf("current framework: %+v %v", cur, err)
+		}
+		fid := cur.ID
+		tree, err := s.Tree(ctx, fid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := map[string]int64{}
+		for _, l := range tree.Lines() {
+			lines[l.Code] = l.ID
+		}
+		_, otherLines := personaFramework(t, env.M.DB, "ESD-OTHER", "1.0", "draft")
 		people := personaRegistry(t, env.M.DB)
 		// The demo step: defaults are loaded and every professional profiled; running it again changes nothing.
 		if err := env.M.LoadDemo(context.Background()); err != nil {
@@ -113,29 +126,31 @@ func TestPersonaJourney(t *testing.T) {
 		}
 		var hm persona.Heatmap
 		pro.Get("/api/v1/personas/heatmap").JSON(t, &hm)
-		if len(hm.Rows) < 11 || len(hm.Areas) != 3 {
+		if len(hm.Rows) < 11 || len(hm.Areas) != 16 {
 			t.Fatalf("heat map api: %d rows %d areas", len(hm.Rows), len(hm.Areas))
 		}
-		for _, r := range hm.Rows {
-			if r.Code == "IFEC" && !strings.Contains(res.Body, r.Cells[1].Label("it")) {
-				t.Fatalf("the page should show IFEC's telemedicine mean %s", r.Cells[1].Label("it"))
+		for i, a := range hm.Areas {
+			for _, r := range hm.Rows {
+				if r.Code == "IFEC" && a.Code == "D3.A2" && !strings.Contains(res.Body, r.Cells[i].Label("it")) {
+					t.Fatalf("the page should show IFEC's telemonitoring mean %s", r.Cells[i].Label("it"))
+				}
 			}
 		}
 		res = pro.Get(fmt.Sprintf("/personas/%d?lang=en", ifec))
-		if res.Status != 200 || !strings.Contains(res.Body, "Family and community nurse") || !strings.Contains(res.Body, "L1.2.2") {
+		if res.Status != 200 || !strings.Contains(res.Body, "Family and community nurse") || !strings.Contains(res.Body, "D3.A2.L06") {
 			t.Fatalf("persona page in English: %d", res.Status)
 		}
 		pro.Get("/?lang=it")
 
 		// National target editor: off-scale refused beside nothing saved, then a good save.
-		line := lines["L1.2.1"]
+		line := lines["D3.A1.L03"] // conducting a televisit
 		res = admin.PostForm(fmt.Sprintf("/personas/%d/targets", ifec), url.Values{fmt.Sprintf("min_%d", line): {"9"}})
 		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "not on the scale") || !strings.Contains(res.Body, `id="problems"`) {
 			t.Fatalf("off-scale target: %d %.200s", res.Status, res.Body)
 		}
 		var p persona.Persona
 		admin.Get(fmt.Sprintf("/api/v1/personas/%d", ifec)).JSON(t, &p)
-		if len(p.Targets) != 6 {
+		if len(p.Targets) != 140 {
 			t.Fatalf("refused form changed the targets: %+v", p.Targets)
 		}
 		form := url.Values{}
@@ -149,7 +164,7 @@ func TestPersonaJourney(t *testing.T) {
 		}
 		form.Set(fmt.Sprintf("min_%d", line), "2")
 		form.Set(fmt.Sprintf("max_%d", line), "3")
-		form.Set(fmt.Sprintf("allow_%d", lines["L1.1.1"]), "1")
+		form.Set(fmt.Sprintf("allow_%d", lines["D2.A1.L01"]), "1")
 		if res := admin.PostForm(fmt.Sprintf("/personas/%d/targets", ifec), form); res.Status != http.StatusSeeOther {
 			t.Fatalf("targets form: %d %.300s", res.Status, res.Body)
 		}
@@ -158,7 +173,7 @@ func TestPersonaJourney(t *testing.T) {
 			if tg.LineID == line && (tg.Min != 2 || tg.Max != 3) {
 				t.Fatalf("saved target: %+v", tg)
 			}
-			if tg.LineID == lines["L1.1.1"] && !tg.AllowLower {
+			if tg.LineID == lines["D2.A1.L01"] && !tg.AllowLower {
 				t.Fatalf("allow_lower not saved: %+v", tg)
 			}
 		}
@@ -174,9 +189,9 @@ func TestPersonaJourney(t *testing.T) {
 		}
 
 		// Regional overlay: raising is fine, lowering the national minimum is refused.
-		tele := lines["L1.2.2"]
+		tele := lines["D3.A2.L06"] // telecare by the health professions
 		res = reg.SendJSON("PUT", fmt.Sprintf("/api/v1/personas/%d/overlays", ifec), map[string]any{"region_id": people.region,
-			"targets": []map[string]any{{"line_id": tele, "required": true, "level": 1}, {"line_code": "L2.1.1", "required": true, "level": 5}}})
+			"targets": []map[string]any{{"line_id": tele, "required": true, "level": 1}, {"line_code": "D4.A3.L01", "required": true, "level": 5}}})
 		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "below the national minimum") || !strings.Contains(res.Body, "level 5 is not on the scale") {
 			t.Fatalf("lowering overlay: %d %s", res.Status, res.Body)
 		}
@@ -184,7 +199,7 @@ func TestPersonaJourney(t *testing.T) {
 			t.Fatalf("overlay editor: %d", r.Status)
 		}
 		res = reg.PostForm(fmt.Sprintf("/personas/%d/overlay", ifec), url.Values{"region_id": {fmt.Sprint(people.region)},
-			fmt.Sprintf("min_%d", lines["L2.1.1"]): {"3"}, "note": {"piano operativo regionale"}})
+			fmt.Sprintf("min_%d", lines["D4.A3.L01"]): {"3"}, "note": {"piano operativo regionale"}})
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("overlay form: %d %.300s", res.Status, res.Body)
 		}
@@ -273,10 +288,10 @@ func TestPersonaJourney(t *testing.T) {
 		for _, tg := range pr.Targets {
 			eff[tg.LineCode] = tg
 		}
-		if tg := eff["L2.1.1"]; tg.Min != 3 || tg.Source != "region" {
+		if tg := eff["D4.A3.L01"]; tg.Min != 3 || tg.Source != "region" {
 			t.Fatalf("regional overlay in the effective targets: %+v", tg)
 		}
-		if tg := eff["L1.2.1"]; tg.Min != 2 || tg.Max != 3 || tg.Source != "national" {
+		if tg := eff["D3.A1.L03"]; tg.Min != 2 || tg.Max != 3 || tg.Source != "national" {
 			t.Fatalf("national target in the effective targets: %+v", tg)
 		}
 		// The service API the assessment capability calls gives the same.

@@ -32,15 +32,19 @@ func personaFramework(t *testing.T, x *db.DB, code, version, state string) (int6
 	t.Helper()
 	ctx := context.Background()
 	now := db.Now()
-	var pub any
-	if state == "published" {
-		pub = now
-	}
 	var fid int64
-	if err := x.Write.QueryRowContext(ctx, `INSERT INTO framework_versions (code, version, title_it, title_en, state, illustrative, created_at, published_at)
-		VALUES ($1, $2, 'Portfolio di prova', 'Test portfolio', $3, TRUE, $4, $5) RETURNING id`, code, version, state, now, pub).Scan(&fid); err != nil {
+	if err := x.Write.QueryRowContext(ctx, `INSERT INTO framework_versions (code, version, title_it, title_en, state, illustrative, created_at)
+		VALUES ($1, $2, 'Portfolio di prova', 'Test portfolio', 'draft', TRUE, $3) RETURNING id`, code, version, now).Scan(&fid); err != nil {
 		t.Fatal(err)
 	}
+	// Published at the end: the database refuses changes to a published version's items.
+	defer func() {
+		if state != "draft" {
+			if _, err := x.Write.ExecContext(ctx, `UPDATE framework_versions SET state = $1, published_at = $2 WHERE id = $3`, state, db.Now(), fid); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}()
 	for i, l := range []string{"Base", "Intermedio", "Avanzato", "Specialistico"} {
 		if _, err := x.Write.ExecContext(ctx, `INSERT INTO scale_levels (framework_id, level, code, label_it, label_en) VALUES ($1, $2, $3, $4, $4)`, fid, i+1, l[:1], l); err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"esd/internal/db"
 	"esd/internal/domain"
+	"esd/internal/portfolio"
 )
 
 // BenchFigure is one measured figure with its in-run baseline and their ratio, as
@@ -123,7 +124,7 @@ func maxRSS() uint64 {
 const mib = 1 << 20
 
 // BenchReassign measures persona re-assignment on d. It makes sure there is a published
-// framework with personas and rules (creating a synthetic 6/16/140 one if none is
+// framework with personas and rules (loading the illustrative default portfolio if none is
 // published) and at least n professionals (generating the missing ones with multi-row
 // inserts; n = 0 uses what is there), then measures, each with heap-in-use and resident
 // peaks: a raw full scan of the professionals table (the baseline), the first assignment of
@@ -275,17 +276,23 @@ func benchEnv(ctx context.Context, d *db.DB) map[string]string {
 }
 
 // benchFramework makes sure a published framework with personas exists: the current one if
-// there is one (loading the default personas on it if needed), else a synthetic illustrative
-// 6/16/140 framework created for the benchmark.
+// there is one, else the portfolio capability's illustrative default (6/16/140), with the
+// default personas loaded on it if it has none.
 func benchFramework(ctx context.Context, s *Service) error {
 	f, err := s.CurrentFramework(ctx)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		if err := syntheticFramework(ctx, s.DB); err != nil {
+		if _, err := (&portfolio.Service{DB: s.DB}).EnsureDefault(ctx); err != nil {
 			return err
 		}
 		f, err = s.CurrentFramework(ctx)
 	}
 	if err != nil {
+		return err
+	}
+	if _, err := s.EnsureDefaults(ctx); err != nil {
+		return err
+	}
+	if _, err := s.AdoptVersion(ctx, f.ID); err != nil {
 		return err
 	}
 	var n int
@@ -302,59 +309,6 @@ func benchFramework(ctx context.Context, s *Service) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO persona_defaults (framework_id, source, loaded_at) VALUES ($1, 'bench', $2)
 			ON CONFLICT (framework_id) DO NOTHING`, f.ID, db.Now())
 		return err
-	})
-}
-
-// syntheticFramework writes a published illustrative framework with 6 dimensions, 16
-// ambiti and 140 lines whose titles cycle through the portfolio's themes.
-func syntheticFramework(ctx context.Context, d *db.DB) error {
-	topics := []string{"Televisita", "Teleassistenza", "Fascicolo Sanitario Elettronico", "Ricetta dematerializzata", "Protezione dei dati",
-		"Intelligenza artificiale", "Interoperabilità HL7 FHIR", "Comunicazione digitale con il paziente", "Alfabetizzazione sanitaria digitale dei cittadini",
-		"Gestione del cambiamento", "Identità digitale", "Telemonitoraggio", "Sicurezza informatica", "Qualità dei dati"}
-	return d.Tx(ctx, func(tx *sql.Tx) error {
-		now := db.Now()
-		var fid int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO framework_versions (code, version, title_it, title_en, state, illustrative, created_at, published_at)
-			VALUES ('ESD-BENCH', '1.0', 'Portfolio sintetico per i benchmark', 'Synthetic benchmark portfolio', 'published', TRUE, $1, $1) RETURNING id`, now).Scan(&fid); err != nil {
-			return err
-		}
-		for i, l := range []string{"Base", "Intermedio", "Avanzato", "Specialistico"} {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO scale_levels (framework_id, level, code, label_it, label_en) VALUES ($1, $2, $3, $4, $4)`, fid, i+1, l[:1], l); err != nil {
-				return err
-			}
-		}
-		areasPer := []int{3, 3, 3, 3, 2, 2}
-		linesLeft, areasLeft := 140, 16
-		pos, line := 0, 0
-		for di, na := range areasPer {
-			pos++
-			var dim int64
-			if err := tx.QueryRowContext(ctx, `INSERT INTO framework_items (framework_id, kind, code, position, title_it) VALUES ($1, 'dimension', $2, $3, $4) RETURNING id`,
-				fid, "D"+strconv.Itoa(di+1), pos, "Dimensione "+strconv.Itoa(di+1)).Scan(&dim); err != nil {
-				return err
-			}
-			for ai := 0; ai < na; ai++ {
-				nl := linesLeft / areasLeft
-				linesLeft -= nl
-				areasLeft--
-				pos++
-				code := "A" + strconv.Itoa(di+1) + "." + strconv.Itoa(ai+1)
-				var area int64
-				if err := tx.QueryRowContext(ctx, `INSERT INTO framework_items (framework_id, kind, code, parent_id, position, title_it) VALUES ($1, 'area', $2, $3, $4, $5) RETURNING id`,
-					fid, code, dim, pos, "Ambito "+code).Scan(&area); err != nil {
-					return err
-				}
-				for li := 0; li < nl; li++ {
-					pos++
-					line++
-					if _, err := tx.ExecContext(ctx, `INSERT INTO framework_items (framework_id, kind, code, parent_id, position, title_it) VALUES ($1, 'line', $2, $3, $4, $5)`,
-						fid, "L"+strconv.Itoa(line), area, pos, topics[line%len(topics)]+" "+strconv.Itoa(line)); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		return nil
 	})
 }
 

@@ -3,6 +3,7 @@ package persona
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 
 	"esd/internal/audit"
@@ -187,4 +188,47 @@ func (s *Service) copyPersonas(ctx context.Context, tx *sql.Tx, fromID, toID int
 		res.Rules++
 	}
 	return res, nil
+}
+
+// AdoptVersion gives a framework version personas when it has none, by copying those of
+// the newest other version of the same framework code that has some (see CopyPersonas). It
+// is what happens when a new portfolio version is published: call it then (Reassign and the
+// start-up step call it too). It reports whether it copied anything. National governance
+// and the system only.
+func (s *Service) AdoptVersion(ctx context.Context, frameworkID int64) (bool, error) {
+	if _, err := requireNational(ctx); err != nil {
+		return false, err
+	}
+	copied := false
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		f, err := s.resolveFramework(ctx, tx, frameworkID)
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM personas WHERE framework_id = $1`, f.ID).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		var from int64
+		err = tx.QueryRowContext(ctx, `SELECT v.id FROM framework_versions v WHERE v.code = $1 AND v.id <> $2
+			AND EXISTS (SELECT 1 FROM personas p WHERE p.framework_id = v.id)
+			ORDER BY v.published_at DESC NULLS LAST, v.id DESC LIMIT 1`, f.Code, f.ID).Scan(&from)
+		if errors.Is(err, sql.ErrNoRows) || f.State == StateRetired {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		res, err := s.copyPersonas(ctx, tx, from, f.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO persona_defaults (framework_id, source, loaded_at) VALUES ($1, $2, $3)
+			ON CONFLICT (framework_id) DO NOTHING`, f.ID, "copy:"+strconv.FormatInt(from, 10), db.Now()); err != nil {
+			return err
+		}
+		copied = true
+		return audit.Record(ctx, tx, audit.Change{Action: "copy_personas", Entity: "personas", EntityID: f.ID, After: res})
+	})
+	return copied, err
 }

@@ -12,9 +12,10 @@ import (
 	"esd/internal/textnorm"
 )
 
-// DefaultFrameworkCode is the code of the illustrative default portfolio the default
-// personas target. Empty means "the newest published illustrative framework version".
-var DefaultFrameworkCode = ""
+// DefaultFrameworkCode is the code of the portfolio capability's illustrative default
+// portfolio, which the default personas target first; failing that, they target the newest
+// published illustrative framework version.
+var DefaultFrameworkCode = "ESD-PORTFOLIO"
 
 // The default personas are illustrative: the official Digital Personas of the programme are
 // not public (domain.md 1.3). Their targets are derived from the portfolio by theme: each
@@ -45,8 +46,8 @@ var themeKeywords = []struct {
 	theme  string
 	it, en []string
 }{
-	{ThemeTelemedicine, []string{"telemedic", "televisit", "teleconsult", "telemonitor", "teleassist", "telecontroll", "teleriabilit", "telesalute", "a distanza="},
-		[]string{"telemedic", "telehealth", "televisit", "teleconsult", "telemonitor", "teleassist", "telecare", "telerehab", "remote monitoring", "remote consultation"}},
+	{ThemeTelemedicine, []string{"telemedic", "televisit", "teleconsult", "telemonitor", "teleassist", "telecontroll", "teleriabilit", "telesalute", "a distanza=", "monitoraggio a domicilio"},
+		[]string{"telemedic", "telehealth", "televisit", "teleconsult", "telemonitor", "teleassist", "telecare", "telerehab", "remote monitoring", "remote consultation", "home monitoring"}},
 	{ThemeAI, []string{"intelligenza artificiale", "ia=", "algoritm", "apprendimento automatico", "machine learning", "generativ", "ai act"},
 		[]string{"artificial intelligence", "ai=", "algorithm", "machine learning", "generative", "decision support"}},
 	{ThemePrescription, []string{"ricett", "prescri", "dematerializz"}, []string{"prescri"}},
@@ -61,7 +62,7 @@ var themeKeywords = []struct {
 	{ThemeData, []string{"interoperab", "standard", "hl7", "fhir", "codific", "terminolog", "snomed", "loinc", "icd", "qualita del dato", "qualita dei dati", "dati=", "dato=", "analisi dei dati", "statistic", "registri", "flussi informativi", "cruscott", "indicator", "sorveglianza", "epidemiolog"},
 		[]string{"interoperab", "standard", "hl7", "fhir", "coding", "terminolog", "snomed", "loinc", "icd", "data=", "analytics", "statistic", "registr", "dashboard", "indicator", "surveillance", "epidemiolog"}},
 	{ThemeChange, []string{"cambiamento", "change management", "organizzativ", "leadership", "project management", "processi", "innovazion", "governance", "valutazione delle tecnologie", "hta", "transizione digitale", "strategi", "management"},
-		[]string{"change", "leadership", "organisation", "organization", "management", "innovation", "governance", "technology assessment", "hta", "strateg", "transformation"}},
+		[]string{"change", "leadership", "organisation", "organization", "project management", "innovation", "governance", "technology assessment", "hta", "strateg", "transformation"}},
 	{ThemeBasics, []string{"base", "identita digitale", "spid", "cie=", "strumenti digitali", "dispositivi", "software", "informazioni", "ricerca", "internet", "collaborazione", "cloud", "digcomp", "documenti informatici", "firma", "competenze digitali"},
 		[]string{"basic", "digital identity", "devices", "tools", "information", "search", "internet", "cloud", "collaborat", "digital signature", "digital skills"}},
 }
@@ -95,20 +96,26 @@ func themeOfText(it, en string) string {
 	return ""
 }
 
-// ThemeOf classifies a line by its own titles, then its ambito's, then its dimension's.
+// ThemeOf classifies a line by its own titles, then its ambito's, then its dimension's. A
+// line whose own words only say "data" or "basics" takes the theme of a more specific
+// ambito: "reading data and handling alerts" in the telemonitoring ambito is telemedicine.
 func ThemeOf(l *Line) string {
-	if t := themeOfText(l.TitleIT, l.TitleEN); t != "" {
-		return t
-	}
+	own := themeOfText(l.TitleIT, l.TitleEN)
+	area := ""
 	if l.Area != nil {
-		if t := themeOfText(l.Area.TitleIT, l.Area.TitleEN); t != "" {
-			return t
+		area = themeOfText(l.Area.TitleIT, l.Area.TitleEN)
+		if area == "" && l.Area.Dimension != nil {
+			area = themeOfText(l.Area.Dimension.TitleIT, l.Area.Dimension.TitleEN)
 		}
-		if l.Area.Dimension != nil {
-			if t := themeOfText(l.Area.Dimension.TitleIT, l.Area.Dimension.TitleEN); t != "" {
-				return t
-			}
-		}
+	}
+	generic := own == "" || own == ThemeBasics || own == ThemeData
+	switch {
+	case generic && area != "" && area != ThemeBasics && area != ThemeData:
+		return area
+	case own != "":
+		return own
+	case area != "":
+		return area
 	}
 	return ThemeGeneral
 }
@@ -208,7 +215,8 @@ var defaultPersonas = []defaultPersona{
 		descEN:  "Referent for information systems, data or digital transition: interoperability and standards, cybersecurity, data quality, responsible adoption of AI.",
 		rolesIT: []string{"Referente aziendale ICT", "Data manager", "Responsabile per la transizione digitale"},
 		rolesEN: []string{"Organisation ICT referent", "Data manager", "Digital transition officer"},
-		levels:  lv("3", "3", "2", "3", "4", "4", "4", "2", "1", "3", "2")},
+		levels:  lv("3", "3", "2", "3", "4", "4", "4", "2", "1", "3", "2"),
+		adjust:  []adjustment{{[]string{"hl7", "cda", "fhir", "dicom", "ihe", "interoperab"}, "4"}}},
 	{code: "BASE", nameIT: "Professionista sanitario (profilo di base)", nameEN: "Health professional (baseline profile)",
 		descIT:  "Profilo di base per chi non rientra in un'altra persona: competenze digitali essenziali, FSE, protezione dei dati.",
 		descEN:  "Baseline profile for whoever fits no other persona: essential digital skills, health record, data protection.",
@@ -324,7 +332,8 @@ func (d defaultPersona) targets(tree *Tree) []Target {
 }
 
 // EnsureDefaults loads the default illustrative personas and assignment rules on the
-// newest published illustrative framework version (DefaultFrameworkCode if set), once: if
+// newest published version of the default portfolio (DefaultFrameworkCode; failing that,
+// the newest published illustrative version), once: if
 // an earlier version of the same framework has personas, they are copied by line code
 // instead (personas are versioned with the portfolio). It is the idempotent start-up step;
 // it reports whether it loaded anything. System and national governance only.
@@ -332,16 +341,10 @@ func (s *Service) EnsureDefaults(ctx context.Context) (bool, error) {
 	if _, err := requireNational(ctx); err != nil {
 		return false, err
 	}
-	q := `SELECT id, code FROM framework_versions WHERE state = $1 AND illustrative = TRUE`
-	args := []any{StatePublished}
-	if DefaultFrameworkCode != "" {
-		q += ` AND code = $2`
-		args = append(args, DefaultFrameworkCode)
-	}
-	q += ` ORDER BY published_at DESC NULLS LAST, id DESC LIMIT 1`
 	var fid int64
 	var code string
-	err := s.DB.Read.QueryRowContext(ctx, q, args...).Scan(&fid, &code)
+	err := s.DB.Read.QueryRowContext(ctx, `SELECT id, code FROM framework_versions WHERE state = $1 AND illustrative = TRUE
+		ORDER BY CASE WHEN code = $2 THEN 0 ELSE 1 END, published_at DESC NULLS LAST, id DESC LIMIT 1`, StatePublished, DefaultFrameworkCode).Scan(&fid, &code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil // no illustrative portfolio published yet: nothing to target
 	}

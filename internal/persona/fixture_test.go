@@ -12,7 +12,7 @@ import (
 )
 
 // The fixture builds, with plain SQL, what other capabilities own: a small published
-// framework version (3 dimensions, 6 ambiti, 13 lines, a 4-level scale) whose titles carry
+// framework version (3 dimensions, 6 ambiti, 14 lines, a 4-level scale) whose titles carry
 // the portfolio's themes, two regions with an organisation each, a few reference codes and
 // professionals.
 
@@ -100,13 +100,16 @@ func newFixture(t *testing.T, d db.Dialect) *fixture {
 func (f *fixture) framework(code, version, state string, n int, skip map[string]bool) (int64, map[string]int64) {
 	f.t.Helper()
 	now := db.Now()
-	var pub any
-	if state == StatePublished {
-		f.version++
-		pub = now.Add(time.Duration(f.version) * time.Second)
-	}
-	fid := f.exec1(`INSERT INTO framework_versions (code, version, title_it, title_en, state, illustrative, created_at, published_at)
-		VALUES ($1, $2, 'Portfolio di prova', 'Test portfolio', $3, TRUE, $4, $5) RETURNING id`, code, version, state, now, pub)
+	// Written as a draft and published at the end, as the portfolio does: the database
+	// refuses changes to the items of a published version.
+	fid := f.exec1(`INSERT INTO framework_versions (code, version, title_it, title_en, state, illustrative, created_at)
+		VALUES ($1, $2, 'Portfolio di prova', 'Test portfolio', 'draft', TRUE, $3) RETURNING id`, code, version, now)
+	defer func() {
+		if state != StateDraft {
+			f.version++
+			f.exec(`UPDATE framework_versions SET state = $1, published_at = $2 WHERE id = $3`, state, now.Add(time.Duration(f.version)*time.Second), fid)
+		}
+	}()
 	labels := []string{"Base", "Intermedio", "Avanzato", "Specialistico", "Esperto"}
 	for i := 1; i <= n; i++ {
 		f.exec(`INSERT INTO scale_levels (framework_id, level, code, label_it, label_en) VALUES ($1, $2, $3, $4, $4)`, fid, i, labels[i-1][:1], labels[i-1])

@@ -168,17 +168,23 @@ func TestPersonaCRUDAndTargetValidation(t *testing.T) {
 		if n != 3 {
 			t.Fatalf("want 3 audit entries (create, set_targets, update), got %d", n)
 		}
-		// A retired version's personas are frozen.
-		f.exec(`UPDATE framework_versions SET state = 'retired' WHERE id = $1`, f.FID)
-		if _, err := f.S.SetTargets(national(), p.ID, good); domain.ErrorCode(err) != domain.ECONFLICT {
-			t.Fatalf("retired version: %v", err)
-		}
-		f.exec(`UPDATE framework_versions SET state = 'published' WHERE id = $1`, f.FID)
 		if err := f.S.DeletePersona(national(), p.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.S.GetPersona(national(), p.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("deleted: %v", err)
+		}
+		// A retired version's personas are frozen.
+		q, err := f.S.CreatePersona(national(), PersonaInput{Code: "Q", NameIT: "Q"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.exec(`UPDATE framework_versions SET state = 'retired' WHERE id = $1`, f.FID)
+		if _, err := f.S.SetTargets(national(), q.ID, good); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("retired version: %v", err)
+		}
+		if err := f.S.DeletePersona(national(), q.ID); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("delete on a retired version: %v", err)
 		}
 	})
 }
@@ -535,4 +541,39 @@ func TestStartReassignRunsAsAJob(t *testing.T) {
 	if err != nil || j.State != "done" || j.Done != 30 || !strings.Contains(string(j.Result), `"changed":30`) {
 		t.Fatalf("job: %+v %v %s", j, err, j.Result)
 	}
+}
+
+func TestNewVersionAdoptsPersonasOnReassign(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d db.Dialect) {
+		f := newFixture(t, d)
+		f.defaults()
+		gp := f.professional(f.RegA, f.OrgA, "territorio", "", [2]int{1, 58})
+		if _, err := f.S.Reassign(national(), 0, nil); err != nil {
+			t.Fatal(err)
+		}
+		// National governance publishes version 2.0 (one line fewer): nothing was copied yet.
+		f2, _ := f.framework("ESD-TEST", "2.0", StatePublished, 4, map[string]bool{"L3.2.3": true})
+		if pr, err := f.S.ProfileOf(national(), gp); err != nil || pr.PersonaID != 0 || pr.FrameworkID != f2 {
+			t.Fatalf("before adoption the new version has no personas: %+v %v", pr, err)
+		}
+		if _, err := f.S.AdoptVersion(actor(domain.RoleRegional, f.RegA, 0, 0), f2); domain.ErrorCode(err) != domain.EFORBIDDEN {
+			t.Fatalf("regional adoption: %v", err)
+		}
+		res, err := f.S.Reassign(national(), 0, nil)
+		if err != nil || res.FrameworkID != f2 || res.Changed != 1 || res.ByPersona["MMG-PLS"] != 1 {
+			t.Fatalf("re-assignment on the new version: %+v %v", res, err)
+		}
+		if ok, err := f.S.AdoptVersion(national(), f2); err != nil || ok {
+			t.Fatalf("adopting twice: %v %v", ok, err)
+		}
+		ts, pr, err := f.S.EffectiveTargets(national(), gp)
+		if err != nil || pr.FrameworkID != f2 || pr.PersonaCode != "MMG-PLS" || len(ts) != 13 { // 14 lines, one dropped
+			t.Fatalf("targets on the new version: %d %+v %v", len(ts), pr, err)
+		}
+		for _, tg := range ts {
+			if tg.LineCode == "L3.2.3" {
+				t.Fatal("a line that no longer exists kept its target")
+			}
+		}
+	})
 }

@@ -58,8 +58,9 @@ type profileWrite struct {
 // the rules are evaluated in memory, and only profiles that changed are written, in large
 // batched transactions. Manual overrides are kept; an override made under another version
 // is carried over when its persona code exists in this one and the professional has no
-// profile here yet. progress (may be nil) is called after each chunk. National governance
-// and the system only.
+// profile here yet. A version without personas first adopts those of the newest earlier
+// version of the same framework (AdoptVersion). progress (may be nil) is called after each
+// chunk. National governance and the system only.
 func (s *Service) Reassign(ctx context.Context, frameworkID int64, progress jobs.Progress) (ReassignResult, error) {
 	a, err := requireNational(ctx)
 	if err != nil {
@@ -70,6 +71,10 @@ func (s *Service) Reassign(ctx context.Context, frameworkID int64, progress jobs
 	start := time.Now()
 	f, err := s.resolveFramework(ctx, s.DB.Read, frameworkID)
 	if err != nil {
+		return ReassignResult{}, err
+	}
+	// A newly published version without personas takes those of its predecessor first.
+	if _, err := s.AdoptVersion(ctx, f.ID); err != nil {
 		return ReassignResult{}, err
 	}
 	res := ReassignResult{FrameworkID: f.ID, ByPersona: map[string]int64{}}

@@ -43,6 +43,11 @@ func (w *World) ID(t testing.TB, key string) int64 {
 // organisations, professionals), then each capability's.
 var worldHooks []func(t *testing.T, w *World)
 
+// lateWorldHooks run after every worldHook. Init functions run in file-name order, so a
+// capability whose file sorts before the base hook's (world_base_test.go) registers here to
+// find the regions, organisations and professionals already there.
+var lateWorldHooks []func(t *testing.T, w *World)
+
 // Case is one row of the permission matrix: a page or endpoint, called once for a target in
 // side A and once for side B (if the path has a {side} placeholder), by every role.
 type Case struct {
@@ -112,6 +117,9 @@ func buildWorld(t *testing.T, d db.Dialect) *World {
 	env := apptest.Start(t, d)
 	w := &World{Env: env, IDs: map[string]int64{}, Clients: map[domain.Role]*apptest.Client{}}
 	for _, h := range worldHooks {
+		h(t, w)
+	}
+	for _, h := range lateWorldHooks {
 		h(t, w)
 	}
 	if w.RegionA == 0 {

@@ -12,6 +12,7 @@ import (
 	"esd/internal/assess"
 	"esd/internal/db"
 	"esd/internal/domain"
+	"esd/internal/persona"
 )
 
 // assessmentCaps holds the services of the assessment capability.
@@ -21,13 +22,13 @@ type assessmentCaps struct {
 }
 
 // wireAssessment builds the assessment capability: its services, web module, start-up steps, demo data
-// and commands.
-//
-// Assess.Targets (the effective targets of each professional) is the Digital Personas
-// service's; until that capability is wired here it stays nil, and the calls that need
-// targets answer with a clear "personas not available" conflict.
+// and commands. The effective targets of each professional come from the Digital Personas
+// service (wired before this capability).
 func wireAssessment(m *Main) error {
 	s := assess.New(m.DB, m.Jobs, m.Log)
+	if m.Persona != nil {
+		s.Targets = personaTargets{p: m.Persona, db: m.DB}
+	}
 	m.Assess = s
 	m.modules = append(m.modules, assess.Module{S: s})
 	m.starters = append(m.starters,
@@ -39,6 +40,76 @@ func wireAssessment(m *Main) error {
 	)
 	m.demos = append(m.demos, namedFunc{"assessments, gaps and objectives", s.Demo})
 	return nil
+}
+
+// personaTargets adapts the personas service to assess.TargetSource: a required target's
+// minimum is the target level, its maximum the top of the range.
+type personaTargets struct {
+	p  *persona.Service
+	db *db.DB
+}
+
+func convertTargets(ts []persona.Target) []assess.Target {
+	out := make([]assess.Target, 0, len(ts))
+	for _, t := range ts {
+		if t.Required && t.Min >= 1 {
+			out = append(out, assess.Target{LineID: t.LineID, Level: t.Min, MaxLevel: t.Max})
+		}
+	}
+	return out
+}
+
+// EffectiveTargets implements assess.TargetSource.
+func (t personaTargets) EffectiveTargets(ctx context.Context, professionalID int64) ([]assess.Target, assess.PersonaInfo, error) {
+	ts, pr, err := t.p.EffectiveTargets(ctx, professionalID)
+	if err != nil {
+		return nil, assess.PersonaInfo{}, err
+	}
+	if pr.PersonaID == 0 {
+		return nil, assess.PersonaInfo{}, domain.NotFound("persona")
+	}
+	return convertTargets(ts), assess.PersonaInfo{ID: pr.PersonaID, Code: pr.PersonaCode, Name: pr.PersonaNameIT, FrameworkID: pr.FrameworkID}, nil
+}
+
+// EachEffectiveTargets implements assess.TargetSource: it streams the stored profiles of the
+// current framework version in professional order (the read pool, never the writer) and
+// computes each one's targets from the personas' targets and overlays loaded once.
+func (t personaTargets) EachEffectiveTargets(ctx context.Context, personaID int64, fn func(int64, []assess.Target, assess.PersonaInfo) error) error {
+	set, err := t.p.LoadEffectiveSet(ctx, 0)
+	if err != nil {
+		return err
+	}
+	q := `SELECT pr.professional_id, pr.persona_id, p.region_id, COALESCE(p.organisation_id, 0), pe.code, pe.name_it
+		FROM profiles pr JOIN professionals p ON p.id = pr.professional_id JOIN personas pe ON pe.id = pr.persona_id
+		WHERE pr.framework_id = $1`
+	args := []any{set.FrameworkID}
+	if personaID != 0 {
+		q += ` AND pr.persona_id = $2`
+		args = append(args, personaID)
+	}
+	rows, err := t.db.Read.QueryContext(ctx, q+` ORDER BY pr.professional_id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cache := map[[3]int64][]assess.Target{}
+	for rows.Next() {
+		var prof, pid, region, org int64
+		var code, name string
+		if err := rows.Scan(&prof, &pid, &region, &org, &code, &name); err != nil {
+			return err
+		}
+		k := [3]int64{pid, region, org}
+		ts, ok := cache[k]
+		if !ok {
+			ts = convertTargets(set.For(pid, region, org))
+			cache[k] = ts
+		}
+		if err := fn(prof, ts, assess.PersonaInfo{ID: pid, Code: code, Name: name, FrameworkID: set.FrameworkID}); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func init() {

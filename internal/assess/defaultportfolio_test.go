@@ -2,12 +2,14 @@ package assess
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"testing"
 
 	"esd/internal/db"
 	"esd/internal/dbtest"
 	"esd/internal/domain"
+	"esd/internal/persona"
 	"esd/internal/portfolio"
 )
 
@@ -92,5 +94,78 @@ func TestDefaultBankOnTheDefaultPortfolio(t *testing.T) {
 		if it.LineCode == "D2.A1.L05" || (it.LineCode == "D3.A2.L03" && it.Kind == ItemKnowledge) {
 			t.Logf("%s %s L%d: %s", it.LineCode, it.Kind, it.Level, it.TextIT)
 		}
+	}
+}
+
+// Every default Digital Persona on the default portfolio: how many lines and questions its
+// assessment has and how long it should take. The typical persona must finish in under 20
+// minutes.
+func TestDefaultPersonasDuration(t *testing.T) {
+	x := dbtest.Open(t, db.SQLite)
+	ctx := domain.WithActor(context.Background(), domain.SystemActor)
+	if _, err := (&portfolio.Service{DB: x}).EnsureDefault(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ps := persona.New(x, nil, nil)
+	if _, err := ps.EnsureDefaults(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := New(x, nil, nil)
+	if err := s.EnsureDefaultBanks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := ps.CurrentFramework(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := ps.ListPersonas(ctx, cur.ID)
+	if err != nil || len(list) < 10 {
+		t.Fatalf("personas: %d %v", len(list), err)
+	}
+	bank, err := publishedBank(ctx, x.Read, cur.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := s.loadItems(ctx, x.Read, bank, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.framework(ctx, cur.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mins []float64
+	for _, p := range list {
+		full, err := ps.GetPersona(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dist := map[int]int{}
+		for _, tg := range full.Targets {
+			if tg.Required {
+				dist[tg.Min]++
+			}
+		}
+		t.Logf("%s targets by level: %v (of %d)", p.Code, dist, len(full.Targets))
+		var ts []Target
+		for _, tg := range full.Targets {
+			if tg.Required && tg.Min >= 1 {
+				ts = append(ts, Target{LineID: tg.LineID, Level: tg.Min, MaxLevel: tg.Max})
+			}
+		}
+		qs := planQuestions(f, items, ts, DefaultTiming)
+		secs := expectedSeconds(qs, DefaultTiming)
+		know := 0
+		for _, q := range qs {
+			if q.kind == ItemKnowledge {
+				know++
+			}
+		}
+		t.Logf("%-10s %-55s %3d lines, %2d knowledge questions, %4.1f min", p.Code, p.NameIT, len(qs)-know, know, float64(secs)/60)
+		mins = append(mins, float64(secs)/60)
+	}
+	sort.Float64s(mins)
+	if median := mins[len(mins)/2]; median >= 20 {
+		t.Fatalf("the typical (median) persona takes %.1f minutes", median)
 	}
 }

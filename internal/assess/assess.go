@@ -59,15 +59,17 @@ func (t Triennium) String() string { return strconv.Itoa(t.From) + "-" + strconv
 // Timing is the expected time per question, used to state the duration of an assessment and
 // to choose how many knowledge questions fit in the time budget.
 type Timing struct {
+	AreaSeconds      int // one overall rating of an ambito (when the persona has too many lines)
 	SelfSeconds      int // one self-rating (choose one statement of a line)
 	KnowledgeSeconds int // one multiple-choice knowledge or scenario question
 	BudgetSeconds    int // knowledge questions are added only while the total stays within this
 	MaxKnowledge     int // knowledge questions per line at most
 }
 
-// DefaultTiming: 15 s per self-rating, 45 s per knowledge question, an 18-minute budget so a
-// typical persona finishes well under 20 minutes.
-var DefaultTiming = Timing{SelfSeconds: 15, KnowledgeSeconds: 45, BudgetSeconds: 18 * 60, MaxKnowledge: 2}
+// DefaultTiming: 20 s per ambito rating (its statements are more general), 15 s per line
+// self-rating, 45 s per knowledge question, and an 18-minute budget, so every assessment is
+// under 20 minutes.
+var DefaultTiming = Timing{AreaSeconds: 20, SelfSeconds: 15, KnowledgeSeconds: 45, BudgetSeconds: 18 * 60, MaxKnowledge: 2}
 
 // Service is the assessment capability. Every method takes the caller from ctx and checks it.
 type Service struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sort"
+	"strings"
 	"time"
 
 	"esd/internal/audit"
@@ -45,6 +46,7 @@ type Assessment struct {
 	Needed          int        `json:"needed"`
 	Answered        int        `json:"answered"`
 	Lines           int        `json:"lines"`
+	Areas           int        `json:"areas"`
 	ExpectedSeconds int        `json:"expected_seconds"`
 	RemainingSecs   int        `json:"remaining_seconds"`
 	SupersededBy    int64      `json:"superseded_by,omitempty"`
@@ -85,8 +87,10 @@ type Question struct {
 	Answer    *int     `json:"answer,omitempty"`
 	// Skipped: a knowledge question of a line rated "not yet" is not asked.
 	Skipped bool `json:"skipped,omitempty"`
-	// LineNumber is the 1-based index of the line among the assessment's lines.
+	// LineNumber and AreaNumber are the 1-based indexes of the line among the assessment's
+	// line questions and of the ambito among its ambito questions (0 before the first).
 	LineNumber int `json:"line_number"`
+	AreaNumber int `json:"area_number,omitempty"`
 }
 
 // Choice is one answer a question offers: a level (self-rating) or an option (knowledge).
@@ -117,17 +121,65 @@ type AnswerResult struct {
 	Next int `json:"next"`
 }
 
-// plan chooses the questions of an assessment: one self-rating for every required line, then
-// knowledge questions (nearest to the line's target level first, at most Timing.MaxKnowledge
-// per line) while the expected duration stays within the budget. Lines follow the tree order
-// and each line's knowledge questions follow its self-rating.
+// Question kinds of a sitting: the overall rating of an ambito, the self-rating of a line, a
+// knowledge question.
+const (
+	QArea      = "area"
+	QSelf      = ItemSelf
+	QKnowledge = ItemKnowledge
+)
+
+// plannedQ is one question chosen for a sitting.
 type plannedQ struct {
-	line   *Node
 	kind   string
+	line   *Node // the line; for an area question, the ambito
+	area   *Node // the line's ambito (nil for lines directly under a dimension)
 	itemID int64
 	level  int
+	target int
 }
 
+type requiredLine struct {
+	line   *Node
+	target int
+}
+
+// requiredLines are the lines of f the targets require (level ≥ 1), in portfolio order, each
+// with its highest target.
+func requiredLines(f *Framework, targets []Target) []requiredLine {
+	tgt := map[int64]int{}
+	var out []requiredLine
+	for _, tg := range targets {
+		l := f.Line(tg.LineID)
+		if l == nil || tg.Level < 1 {
+			continue
+		}
+		if _, dup := tgt[l.ID]; !dup {
+			out = append(out, requiredLine{line: l})
+		}
+		tgt[l.ID] = max(tgt[l.ID], tg.Level)
+	}
+	for i := range out {
+		out[i].target = tgt[out[i].line.ID]
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].line.Index < out[j].line.Index })
+	return out
+}
+
+// planQuestions chooses the questions of an assessment within the time budget.
+//
+// When a self-rating of every required line fits (with at least one knowledge question for
+// the lines that have them), the assessment is one self-rating per line, each followed by its
+// knowledge questions (nearest to the line's target level, at most Timing.MaxKnowledge per
+// line, added while the expected duration stays within the budget).
+//
+// When it does not (the default personas require all 140 lines: 35 minutes at 15 s each),
+// the assessment goes by ambito: first an overall rating of each ambito with required lines,
+// which stands for every line of it; then individual self-ratings of the lines that matter
+// most — each ambito's lines with knowledge questions and highest targets first, taken in
+// turns across ambiti — with their knowledge questions, as many as the budget allows. A line
+// question is skipped when the ambito's rating already reaches the line's target (no gap can
+// appear there), so the stated duration is an upper bound.
 func planQuestions(f *Framework, items []Item, targets []Target, t Timing) []plannedQ {
 	tgt := map[int64]int{}
 	var lines []*Node
@@ -148,57 +200,156 @@ func planQuestions(f *Framework, items []Item, targets []Target, t Timing) []pla
 			know[it.LineID] = append(know[it.LineID], it)
 		}
 	}
-	chosen := map[int64][]Item{}
-	asked := map[string]bool{} // the same question (by text) is never asked twice in one sitting
-	total := len(lines) * t.SelfSeconds
-	for round := 0; round < t.MaxKnowledge; round++ {
-		// Lines with the highest targets get their questions first.
-		order := append([]*Node(nil), lines...)
-		sort.SliceStable(order, func(i, j int) bool { return tgt[order[i].ID] > tgt[order[j].ID] })
-		for _, l := range order {
-			var cands []Item
-			for _, it := range know[l.ID] {
-				if !asked[it.TextIT] || containsItem(chosen[l.ID], it.ID) {
-					cands = append(cands, it)
-				}
+	// The knowledge candidates of a line, nearest to its target first.
+	cands := func(l *Node) []Item {
+		c := append([]Item(nil), know[l.ID]...)
+		target := tgt[l.ID]
+		sort.SliceStable(c, func(i, j int) bool {
+			di, dj := abs(c[i].Level-target), abs(c[j].Level-target)
+			if di != dj {
+				return di < dj
 			}
-			target := tgt[l.ID]
-			sort.SliceStable(cands, func(i, j int) bool {
-				di, dj := abs(cands[i].Level-target), abs(cands[j].Level-target)
-				if di != dj {
-					return di < dj
-				}
-				if cands[i].Level != cands[j].Level {
-					return cands[i].Level < cands[j].Level
-				}
-				return cands[i].Position < cands[j].Position
-			})
-			if round >= len(cands) || total+t.KnowledgeSeconds > t.BudgetSeconds {
+			if c[i].Level != c[j].Level {
+				return c[i].Level < c[j].Level
+			}
+			return c[i].Position < c[j].Position
+		})
+		return c
+	}
+	withKnowledge := 0
+	for _, l := range lines {
+		if len(know[l.ID]) > 0 {
+			withKnowledge++
+		}
+	}
+	asked := map[string]bool{} // the same question (by text) is never asked twice in one sitting
+	chosen := map[int64][]Item{}
+	// pickKnowledge adds the next knowledge question of l if it fits the budget.
+	pickKnowledge := func(l *Node, total *int) bool {
+		if len(chosen[l.ID]) >= t.MaxKnowledge || *total+t.KnowledgeSeconds > t.BudgetSeconds {
+			return false
+		}
+		for _, it := range cands(l) {
+			if asked[it.TextIT] || containsItem(chosen[l.ID], it.ID) {
 				continue
 			}
-			// Prefer a question of another level than the one already chosen.
-			pickIdx := round
-			if round > 0 {
-				for k := round; k < len(cands); k++ {
-					if cands[k].Level != chosen[l.ID][0].Level {
-						pickIdx = k
+			// Prefer another level than the one already asked.
+			if len(chosen[l.ID]) > 0 && it.Level == chosen[l.ID][0].Level {
+				alt := false
+				for _, o := range cands(l) {
+					if !asked[o.TextIT] && !containsItem(chosen[l.ID], o.ID) && o.Level != chosen[l.ID][0].Level {
+						alt = true
 						break
 					}
 				}
-				cands[round], cands[pickIdx] = cands[pickIdx], cands[round]
+				if alt {
+					continue
+				}
 			}
-			chosen[l.ID] = append(chosen[l.ID], cands[round])
-			asked[cands[round].TextIT] = true
-			total += t.KnowledgeSeconds
+			chosen[l.ID] = append(chosen[l.ID], it)
+			asked[it.TextIT] = true
+			*total += t.KnowledgeSeconds
+			return true
+		}
+		return false
+	}
+	byArea := len(lines)*t.SelfSeconds+withKnowledge*t.KnowledgeSeconds > t.BudgetSeconds && t.AreaSeconds > 0
+	selected := map[int64]bool{}
+	var areas []*Node
+	total := 0
+	if !byArea {
+		for _, l := range lines {
+			selected[l.ID] = true
+		}
+		total = len(lines) * t.SelfSeconds
+		for round := 0; round < t.MaxKnowledge; round++ {
+			order := append([]*Node(nil), lines...)
+			sort.SliceStable(order, func(i, j int) bool { return tgt[order[i].ID] > tgt[order[j].ID] })
+			for _, l := range order {
+				if len(chosen[l.ID]) == round {
+					pickKnowledge(l, &total)
+				}
+			}
+		}
+	} else {
+		perArea := map[*Node][]*Node{}
+		for _, l := range lines {
+			a := l.Area()
+			if _, ok := perArea[a]; !ok {
+				areas = append(areas, a)
+			}
+			perArea[a] = append(perArea[a], l)
+		}
+		total = len(areas) * t.AreaSeconds
+		for _, a := range areas {
+			ls := perArea[a]
+			sort.SliceStable(ls, func(i, j int) bool {
+				ki, kj := len(know[ls[i].ID]) > 0, len(know[ls[j].ID]) > 0
+				if ki != kj {
+					return ki
+				}
+				if tgt[ls[i].ID] != tgt[ls[j].ID] {
+					return tgt[ls[i].ID] > tgt[ls[j].ID]
+				}
+				return ls[i].Index < ls[j].Index
+			})
+		}
+		// Ambiti with knowledge questions and higher targets take their turn first.
+		order := append([]*Node(nil), areas...)
+		maxT := func(a *Node) int {
+			m := 0
+			for _, l := range perArea[a] {
+				m = max(m, tgt[l.ID])
+			}
+			return m
+		}
+		hasK := func(a *Node) bool { return len(know[perArea[a][0].ID]) > 0 }
+		sort.SliceStable(order, func(i, j int) bool {
+			if hasK(order[i]) != hasK(order[j]) {
+				return hasK(order[i])
+			}
+			return maxT(order[i]) > maxT(order[j])
+		})
+		for rank := 0; ; rank++ {
+			progressed := false
+			for _, a := range order {
+				if rank >= len(perArea[a]) {
+					continue
+				}
+				progressed = true
+				l := perArea[a][rank]
+				cost := t.SelfSeconds
+				if len(know[l.ID]) > 0 {
+					cost += t.KnowledgeSeconds
+				}
+				if total+cost > t.BudgetSeconds {
+					continue
+				}
+				selected[l.ID] = true
+				total += t.SelfSeconds
+				pickKnowledge(l, &total)
+			}
+			if !progressed {
+				break
+			}
 		}
 	}
 	var out []plannedQ
+	emitted := map[*Node]bool{}
 	for _, l := range lines {
-		out = append(out, plannedQ{line: l, kind: ItemSelf})
+		a := l.Area()
+		if byArea && !emitted[a] {
+			emitted[a] = true
+			out = append(out, plannedQ{kind: QArea, line: a, area: a})
+		}
+		if !selected[l.ID] {
+			continue
+		}
+		out = append(out, plannedQ{kind: QSelf, line: l, area: a, target: tgt[l.ID]})
 		ks := chosen[l.ID]
 		sort.SliceStable(ks, func(i, j int) bool { return ks[i].Level < ks[j].Level })
 		for _, it := range ks {
-			out = append(out, plannedQ{line: l, kind: ItemKnowledge, itemID: it.ID, level: it.Level})
+			out = append(out, plannedQ{kind: QKnowledge, line: l, area: a, itemID: it.ID, level: it.Level, target: tgt[l.ID]})
 		}
 	}
 	return out
@@ -223,9 +374,12 @@ func abs(x int) int {
 func expectedSeconds(qs []plannedQ, t Timing) int {
 	s := 0
 	for _, q := range qs {
-		if q.kind == ItemSelf {
+		switch q.kind {
+		case QArea:
+			s += t.AreaSeconds
+		case QSelf:
 			s += t.SelfSeconds
-		} else {
+		default:
 			s += t.KnowledgeSeconds
 		}
 	}
@@ -238,9 +392,11 @@ type Preview struct {
 	Framework       string      `json:"framework"`
 	FrameworkState  string      `json:"framework_state"`
 	Lines           int         `json:"lines"`
+	Areas           int         `json:"area_questions"`
 	SelfQuestions   int         `json:"self_questions"`
 	Knowledge       int         `json:"knowledge_questions"`
 	ExpectedSeconds int         `json:"expected_seconds"`
+	AreaSeconds     int         `json:"seconds_per_area_rating"`
 	SelfSeconds     int         `json:"seconds_per_self_rating"`
 	KnowSeconds     int         `json:"seconds_per_knowledge_question"`
 	Problem         string      `json:"problem,omitempty"`
@@ -264,7 +420,7 @@ func (s *Service) Preview(ctx context.Context, profID int64) (Preview, error) {
 
 func (s *Service) preview(ctx context.Context, targets []Target, persona PersonaInfo) (Preview, error) {
 	t := s.timing()
-	p := Preview{Persona: persona, SelfSeconds: t.SelfSeconds, KnowSeconds: t.KnowledgeSeconds}
+	p := Preview{Persona: persona, AreaSeconds: t.AreaSeconds, SelfSeconds: t.SelfSeconds, KnowSeconds: t.KnowledgeSeconds}
 	f, err := s.framework(ctx, persona.FrameworkID)
 	if err != nil {
 		return p, err
@@ -275,7 +431,7 @@ func (s *Service) preview(ctx context.Context, targets []Target, persona Persona
 		return p, err
 	}
 	p.FrameworkState = state
-	bankID, err := publishedBank(ctx, s.DB.Read, f.ID)
+	bankID, err := s.bankFor(ctx, f.ID)
 	if err != nil {
 		return p, err
 	}
@@ -285,11 +441,20 @@ func (s *Service) preview(ctx context.Context, targets []Target, persona Persona
 	}
 	qs := planQuestions(f, items, targets, t)
 	for _, q := range qs {
-		if q.kind == ItemSelf {
-			p.Lines++
+		switch q.kind {
+		case QArea:
+			p.Areas++
+		case QSelf:
 			p.SelfQuestions++
-		} else {
+		default:
 			p.Knowledge++
+		}
+	}
+	seen := map[int64]bool{}
+	for _, tg := range targets {
+		if l := f.Line(tg.LineID); l != nil && tg.Level >= 1 && !seen[l.ID] {
+			seen[l.ID] = true
+			p.Lines++
 		}
 	}
 	p.ExpectedSeconds = expectedSeconds(qs, t)
@@ -342,6 +507,9 @@ func (s *Service) Start(ctx context.Context, profID int64) (Assessment, error) {
 	}
 	f, err := s.framework(ctx, persona.FrameworkID)
 	if err != nil {
+		return Assessment{}, err
+	}
+	if _, err := s.bankFor(ctx, f.ID); err != nil && domain.ErrorCode(err) != domain.ECONFLICT {
 		return Assessment{}, err
 	}
 	var id int64
@@ -402,15 +570,30 @@ func (s *Service) Start(ctx context.Context, profID int64) (Assessment, error) {
 			profID, f.ID, bankID, pid, persona.Code, persona.Name, kind, prev, len(qs), expectedSeconds(qs, s.timing()), now).Scan(&id); err != nil {
 			return db.MapError(err)
 		}
+		rows := make([][]any, len(qs))
 		for i, q := range qs {
-			var item any
+			var item, area any
 			if q.itemID != 0 {
 				item = q.itemID
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_questions (assessment_id, position, line_id, kind, item_id) VALUES ($1,$2,$3,$4,$5)`,
-				id, i+1, q.line.ID, q.kind, item); err != nil {
-				return err
+			if q.area != nil {
+				area = q.area.ID
 			}
+			rows[i] = []any{id, i + 1, q.line.ID, q.kind, item, area, q.target}
+		}
+		if err := insertRows(ctx, tx, s.DB.IsPostgres(), "assessment_questions", []string{"assessment_id", "position", "line_id", "kind", "item_id", "area_id", "target_level"}, rows); err != nil {
+			return err
+		}
+		var lrows [][]any
+		for _, rl := range requiredLines(f, targets) {
+			var area any
+			if a := rl.line.Area(); a != nil {
+				area = a.ID
+			}
+			lrows = append(lrows, []any{id, rl.line.ID, area, rl.target})
+		}
+		if err := insertRows(ctx, tx, s.DB.IsPostgres(), "assessment_lines", []string{"assessment_id", "line_id", "area_id", "target_level"}, lrows); err != nil {
+			return err
 		}
 		carried := 0
 		if open != nil {
@@ -456,9 +639,12 @@ func (s *Service) carryOver(ctx context.Context, tx *sql.Tx, oldID, newID int64,
 			rows.Close()
 			return 0, err
 		}
-		if kind == ItemSelf {
+		switch kind {
+		case QSelf:
 			self[line] = o
-		} else {
+		case QArea:
+			self["area:"+line] = o
+		default:
 			know[code] = o
 		}
 	}
@@ -488,9 +674,12 @@ func (s *Service) carryOver(ctx context.Context, tx *sql.Tx, oldID, newID int64,
 	for i, q := range qs {
 		var o old
 		var ok bool
-		if q.kind == ItemSelf {
+		switch q.kind {
+		case QSelf:
 			o, ok = self[q.line.Code]
-		} else {
+		case QArea:
+			o, ok = self["area:"+q.line.Code]
+		default:
 			o, ok = know[codes[q.itemID]]
 		}
 		if !ok {
@@ -556,12 +745,18 @@ func (s *Service) assessment(ctx context.Context, q db.Querier, id int64) (Asses
 	}
 	t := s.timing()
 	a.Needed, a.Answered, a.Lines = st.needed, st.answered, st.lines
-	a.RemainingSecs = st.remainingSelf*t.SelfSeconds + st.remainingKnow*t.KnowledgeSeconds
+	for _, k := range st.kinds {
+		if k == QArea {
+			a.Areas++
+		}
+	}
+	a.RemainingSecs = st.remainingArea*t.AreaSeconds + st.remainingSelf*t.SelfSeconds + st.remainingKnow*t.KnowledgeSeconds
 	return a, nil
 }
 
 type progressStats struct {
 	needed, answered, lines      int
+	remainingArea                int
 	remainingSelf, remainingKnow int
 	firstUnanswered              int
 	skipped                      map[int]bool
@@ -569,63 +764,114 @@ type progressStats struct {
 	answerRev                    map[int]int
 	kinds                        map[int]string
 	lineOf                       map[int]int64
+	// selfOf is the effective self-rating of each line: its own answer, else its ambito's.
+	selfOf   map[int64]int
+	fromArea map[int64]bool
 }
 
-// progress counts needed and answered questions. A knowledge question is not needed when its
-// line was rated "not yet" (0): the rule would not use it.
+// progress counts needed and answered questions. A line's self-rating is not needed when the
+// rating of its ambito already reaches the line's target; a knowledge question is not needed
+// when its line's effective self-rating is "not yet" (0): the rule would not use it.
 func (s *Service) progress(ctx context.Context, q db.Querier, id int64) (progressStats, error) {
-	st := progressStats{skipped: map[int]bool{}, answers: map[int]int{}, answerRev: map[int]int{}, kinds: map[int]string{}, lineOf: map[int]int64{}}
-	rows, err := q.QueryContext(ctx, `SELECT q.position, q.kind, q.line_id, a.choice, COALESCE(a.revision, 0)
+	st := progressStats{skipped: map[int]bool{}, answers: map[int]int{}, answerRev: map[int]int{}, kinds: map[int]string{}, lineOf: map[int]int64{},
+		selfOf: map[int64]int{}, fromArea: map[int64]bool{}}
+	rows, err := q.QueryContext(ctx, `SELECT q.position, q.kind, q.line_id, COALESCE(q.area_id, 0), q.target_level, a.choice, COALESCE(a.revision, 0)
 		FROM assessment_questions q LEFT JOIN assessment_answers a ON a.assessment_id = q.assessment_id AND a.position = q.position
 		WHERE q.assessment_id = $1 ORDER BY q.position`, id)
 	if err != nil {
 		return st, err
 	}
-	defer rows.Close()
-	selfOf := map[int64]int{}
-	var order []int
+	type row struct {
+		pos, target int
+		kind        string
+		line, area  int64
+	}
+	var order []row
+	areaAns := map[int64]int{}
+	lineAns := map[int64]int{}
 	for rows.Next() {
-		var pos, rev int
-		var kind string
-		var line int64
+		var r row
+		var rev int
 		var choice sql.NullInt64
-		if err := rows.Scan(&pos, &kind, &line, &choice, &rev); err != nil {
+		if err := rows.Scan(&r.pos, &r.kind, &r.line, &r.area, &r.target, &choice, &rev); err != nil {
+			rows.Close()
 			return st, err
 		}
-		st.kinds[pos], st.lineOf[pos] = kind, line
+		st.kinds[r.pos], st.lineOf[r.pos] = r.kind, r.line
 		if choice.Valid {
-			st.answers[pos], st.answerRev[pos] = int(choice.Int64), rev
-			if kind == ItemSelf {
-				selfOf[line] = int(choice.Int64)
+			st.answers[r.pos], st.answerRev[r.pos] = int(choice.Int64), rev
+			switch r.kind {
+			case QArea:
+				areaAns[r.line] = int(choice.Int64)
+			case QSelf:
+				lineAns[r.line] = int(choice.Int64)
 			}
 		}
-		if kind == ItemSelf {
+		if r.kind == QSelf {
 			st.lines++
 		}
-		order = append(order, pos)
+		order = append(order, r)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return st, err
 	}
-	for _, pos := range order {
-		if st.kinds[pos] == ItemKnowledge {
-			if v, ok := selfOf[st.lineOf[pos]]; ok && v == 0 {
-				st.skipped[pos] = true
-				continue
+	// Which line questions are skipped, then each line's effective self-rating.
+	for _, r := range order {
+		if r.kind != QSelf {
+			continue
+		}
+		if v, ok := areaAns[r.area]; ok && r.area != 0 && r.target > 0 && v >= r.target {
+			st.skipped[r.pos] = true
+			continue
+		}
+		if v, ok := lineAns[r.line]; ok {
+			st.selfOf[r.line] = v
+		}
+	}
+	effective := func(line, area int64) (int, bool) {
+		if v, ok := st.selfOf[line]; ok {
+			return v, true
+		}
+		if v, ok := areaAns[area]; ok && area != 0 {
+			return v, true
+		}
+		return 0, false
+	}
+	for _, r := range order {
+		if r.kind == QArea {
+			continue
+		}
+		if _, ok := st.selfOf[r.line]; !ok {
+			if v, ok := areaAns[r.area]; ok && r.area != 0 {
+				st.selfOf[r.line], st.fromArea[r.line] = v, true
 			}
 		}
+		if r.kind == QKnowledge {
+			if v, ok := effective(r.line, r.area); ok && v == 0 {
+				st.skipped[r.pos] = true
+			}
+		}
+	}
+	for _, r := range order {
+		if st.skipped[r.pos] {
+			continue
+		}
 		st.needed++
-		if _, ok := st.answers[pos]; ok {
+		if _, ok := st.answers[r.pos]; ok {
 			st.answered++
-		} else {
-			if st.firstUnanswered == 0 {
-				st.firstUnanswered = pos
-			}
-			if st.kinds[pos] == ItemSelf {
-				st.remainingSelf++
-			} else {
-				st.remainingKnow++
-			}
+			continue
+		}
+		if st.firstUnanswered == 0 {
+			st.firstUnanswered = r.pos
+		}
+		switch r.kind {
+		case QArea:
+			st.remainingArea++
+		case QSelf:
+			st.remainingSelf++
+		default:
+			st.remainingKnow++
 		}
 	}
 	return st, nil
@@ -714,47 +960,74 @@ func (s *Service) questions(ctx context.Context, q db.Querier, a Assessment, lan
 	}
 	defer rows.Close()
 	var out []Question
-	lineNo := 0
+	lineNo, areaNo := 0, 0
 	for rows.Next() {
 		var qn Question
 		if err := rows.Scan(&qn.Position, &qn.LineID, &qn.Kind, &qn.ItemID); err != nil {
 			return nil, err
 		}
-		l := f.Line(qn.LineID)
-		if l == nil {
-			continue
-		}
-		qn.LineCode, qn.LineTitle = l.Code, l.Title(lang)
-		qn.LineDesc = l.DescIT
-		if lang == "en" && l.DescEN != "" {
-			qn.LineDesc = l.DescEN
-		}
-		if a := l.Area(); a != nil {
-			qn.Area = a.Title(lang)
-		}
-		if d := l.Dimension(); d != nil {
-			qn.Dimension = d.Title(lang)
-		}
-		if qn.Kind == ItemSelf {
-			lineNo++
-			qn.Text = pick(lang == "en", "Quale affermazione descrive meglio quello che sai fare oggi?", "Which statement best describes what you can do today?")
-			qn.Choices = append(qn.Choices, Choice{Value: 0, Label: f.LevelLabel(0, lang),
-				Text: pick(lang == "en", "Non ho ancora esperienza su questo tema.", "I have no experience of this yet.")})
-			for lv := 1; lv <= f.MaxLevel(); lv++ {
-				txt := selfText[qn.LineID][lv]
-				if txt == "" {
-					txt, _ = SelfStatement(l, lv, f.MaxLevel())
+		if qn.Kind == QArea {
+			a := f.Node(qn.LineID)
+			if a == nil {
+				continue
+			}
+			areaNo++
+			qn.AreaNumber = areaNo
+			qn.LineCode, qn.LineTitle, qn.Area = a.Code, a.Title(lang), a.Title(lang)
+			if d := a.Dimension(); d != nil {
+				qn.Dimension = d.Title(lang)
+			}
+			var titles []string
+			for _, l := range a.Children {
+				if l.Kind == KindLine {
+					titles = append(titles, l.Title(lang))
 				}
-				qn.Choices = append(qn.Choices, Choice{Value: lv, Text: txt, Label: f.LevelLabel(lv, lang)})
+			}
+			qn.LineDesc = pick(lang == "en", "L'ambito comprende: %s.", "The area covers: %s.", strings.Join(titles, "; "))
+			qn.Text = pick(lang == "en", "Nel complesso, quale affermazione descrive meglio quello che sai fare oggi in questo ambito?",
+				"Overall, which statement best describes what you can do today in this area?")
+			qn.Choices = append(qn.Choices, Choice{Value: 0, Label: f.LevelLabel(0, lang),
+				Text: pick(lang == "en", "Non ho ancora esperienza in questo ambito.", "I have no experience in this area yet.")})
+			for lv := 1; lv <= f.MaxLevel(); lv++ {
+				qn.Choices = append(qn.Choices, Choice{Value: lv, Text: AreaStatement(f, lv, lang), Label: f.LevelLabel(lv, lang)})
 			}
 		} else {
-			it := byID[qn.ItemID]
-			qn.Level, qn.Text = it.Level, it.Text(lang)
-			for i, o := range it.Options {
-				qn.Choices = append(qn.Choices, Choice{Value: i + 1, Text: o.Text(lang)})
+			l := f.Line(qn.LineID)
+			if l == nil {
+				continue
+			}
+			qn.LineCode, qn.LineTitle = l.Code, l.Title(lang)
+			qn.LineDesc = l.DescIT
+			if lang == "en" && l.DescEN != "" {
+				qn.LineDesc = l.DescEN
+			}
+			if a := l.Area(); a != nil {
+				qn.Area = a.Title(lang)
+			}
+			if d := l.Dimension(); d != nil {
+				qn.Dimension = d.Title(lang)
+			}
+			if qn.Kind == ItemSelf {
+				lineNo++
+				qn.Text = pick(lang == "en", "Quale affermazione descrive meglio quello che sai fare oggi?", "Which statement best describes what you can do today?")
+				qn.Choices = append(qn.Choices, Choice{Value: 0, Label: f.LevelLabel(0, lang),
+					Text: pick(lang == "en", "Non ho ancora esperienza su questo tema.", "I have no experience of this yet.")})
+				for lv := 1; lv <= f.MaxLevel(); lv++ {
+					txt := selfText[qn.LineID][lv]
+					if txt == "" {
+						txt, _ = SelfStatement(l, lv, f.MaxLevel())
+					}
+					qn.Choices = append(qn.Choices, Choice{Value: lv, Text: txt, Label: f.LevelLabel(lv, lang)})
+				}
+			} else {
+				it := byID[qn.ItemID]
+				qn.Level, qn.Text = it.Level, it.Text(lang)
+				for i, o := range it.Options {
+					qn.Choices = append(qn.Choices, Choice{Value: i + 1, Text: o.Text(lang)})
+				}
 			}
 		}
-		qn.LineNumber = lineNo
+		qn.LineNumber, qn.AreaNumber = lineNo, areaNo
 		if v, ok := st.answers[qn.Position]; ok {
 			v := v
 			qn.Answer = &v
@@ -807,7 +1080,7 @@ func (s *Service) Answer(ctx context.Context, id int64, in AnswerInput) (AnswerR
 			return errK(domain.EINVALID, "item_id", "assess.err.item_not_q", "item %d is not question %d of this assessment", in.ItemID, in.Question)
 		}
 		// The choice must be one the question offers.
-		if qKind == ItemSelf {
+		if qKind == QSelf || qKind == QArea {
 			f, err := s.framework(ctx, a.FrameworkID)
 			if err != nil {
 				return err

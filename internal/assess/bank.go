@@ -834,6 +834,37 @@ func (s *Service) EnsureDefaultBanks(ctx context.Context) error {
 	return nil
 }
 
+// bankFor returns the published bank of a published framework version, creating it first
+// (copied or generated, as at start-up) when the version has no bank at all, e.g. because it
+// was published after the platform started.
+func (s *Service) bankFor(ctx context.Context, frameworkID int64) (int64, error) {
+	id, err := publishedBank(ctx, s.DB.Read, frameworkID)
+	if err == nil || domain.ErrorCode(err) != domain.ECONFLICT {
+		return id, err
+	}
+	var n int
+	if err := s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM assess_banks WHERE framework_id = $1`, frameworkID).Scan(&n); err != nil {
+		return 0, err
+	}
+	state, _, serr := s.frameworkState(ctx, s.DB.Read, frameworkID)
+	if n > 0 || serr != nil || state != FrameworkPublished {
+		return 0, err
+	}
+	sys := domain.WithRequestID(domain.WithActor(ctx, domain.SystemActor), domain.RequestIDFrom(ctx))
+	txErr := s.DB.Tx(sys, func(tx *sql.Tx) error {
+		var again int
+		if err := tx.QueryRowContext(sys, `SELECT COUNT(*) FROM assess_banks WHERE framework_id = $1`, frameworkID).Scan(&again); err != nil || again > 0 {
+			return err
+		}
+		_, err := s.createBank(sys, tx, frameworkID, BankPublished)
+		return err
+	})
+	if txErr != nil {
+		return 0, txErr
+	}
+	return publishedBank(ctx, s.DB.Read, frameworkID)
+}
+
 // publishedBank returns the published bank of a framework version.
 func publishedBank(ctx context.Context, q db.Querier, frameworkID int64) (int64, error) {
 	var id int64

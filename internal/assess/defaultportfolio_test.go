@@ -140,13 +140,6 @@ func TestDefaultPersonasDuration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dist := map[int]int{}
-		for _, tg := range full.Targets {
-			if tg.Required {
-				dist[tg.Min]++
-			}
-		}
-		t.Logf("%s targets by level: %v (of %d)", p.Code, dist, len(full.Targets))
 		var ts []Target
 		for _, tg := range full.Targets {
 			if tg.Required && tg.Min >= 1 {
@@ -155,13 +148,12 @@ func TestDefaultPersonasDuration(t *testing.T) {
 		}
 		qs := planQuestions(f, items, ts, DefaultTiming)
 		secs := expectedSeconds(qs, DefaultTiming)
-		know := 0
+		n := map[string]int{}
 		for _, q := range qs {
-			if q.kind == ItemKnowledge {
-				know++
-			}
+			n[q.kind]++
 		}
-		t.Logf("%-10s %-55s %3d lines, %2d knowledge questions, %4.1f min", p.Code, p.NameIT, len(qs)-know, know, float64(secs)/60)
+		t.Logf("%-8s %-56s %3d required lines: %2d ambito ratings, %2d line ratings, %2d knowledge questions: %4.1f min at most",
+			p.Code, p.NameIT, len(ts), n[QArea], n[QSelf], n[QKnowledge], float64(secs)/60)
 		mins = append(mins, float64(secs)/60)
 	}
 	sort.Float64s(mins)

@@ -3,6 +3,7 @@ package assess
 import (
 	"context"
 	"database/sql"
+	"sort"
 	"strconv"
 
 	"esd/internal/audit"
@@ -70,9 +71,9 @@ func (s *Service) Finish(ctx context.Context, id int64) (Assessment, error) {
 			if sc.Previous != nil {
 				prev = *sc.Previous
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_results (assessment_id, line_id, line_code, self_level, knowledge_asked, knowledge_correct,
-				max_correct_level, min_wrong_level, level, previous_level) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-				id, sc.LineID, sc.LineCode, sc.Self, sc.Asked, sc.Correct, sc.MaxCorrect, sc.MinWrong, sc.Level, prev); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_results (assessment_id, line_id, line_code, self_level, from_area, knowledge_asked, knowledge_correct,
+				max_correct_level, min_wrong_level, level, previous_level) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+				id, sc.LineID, sc.LineCode, sc.Self, sc.FromArea, sc.Asked, sc.Correct, sc.MaxCorrect, sc.MinWrong, sc.Level, prev); err != nil {
 				return err
 			}
 			src := SourceSelf
@@ -109,32 +110,31 @@ func (s *Service) Finish(ctx context.Context, id int64) (Assessment, error) {
 	return s.assessment(ctx, s.DB.Read, id)
 }
 
-// score applies the rule to every line of an assessment.
+// score applies the rule to every required line of an assessment: its self-rating (its own
+// answer, or its ambito's rating when it had no question of its own or the question was
+// skipped), moderated by its answered knowledge questions.
 func (s *Service) score(ctx context.Context, q db.Querier, a Assessment, f *Framework) ([]LineScore, error) {
-	rows, err := q.QueryContext(ctx, `SELECT q.line_id, q.kind, COALESCE(i.level, 0), an.choice, an.correct
-		FROM assessment_questions q LEFT JOIN assess_items i ON i.id = q.item_id
-		LEFT JOIN assessment_answers an ON an.assessment_id = q.assessment_id AND an.position = q.position
-		WHERE q.assessment_id = $1 ORDER BY q.position`, a.ID)
+	st, err := s.progress(ctx, q, a.ID)
 	if err != nil {
 		return nil, err
 	}
-	self := map[int64]int{}
+	rows, err := q.QueryContext(ctx, `SELECT q.position, q.line_id, COALESCE(i.level, 0), an.correct
+		FROM assessment_questions q JOIN assess_items i ON i.id = q.item_id
+		JOIN assessment_answers an ON an.assessment_id = q.assessment_id AND an.position = q.position
+		WHERE q.assessment_id = $1 AND q.kind = 'knowledge' ORDER BY q.position`, a.ID)
+	if err != nil {
+		return nil, err
+	}
 	know := map[int64][]KnowledgeAnswer{}
-	var order []int64
 	for rows.Next() {
+		var pos, level int
 		var line int64
-		var kind string
-		var level int
-		var choice sql.NullInt64
 		var correct sql.NullBool
-		if err := rows.Scan(&line, &kind, &level, &choice, &correct); err != nil {
+		if err := rows.Scan(&pos, &line, &level, &correct); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if kind == ItemSelf {
-			order = append(order, line)
-			self[line] = int(choice.Int64)
-		} else if choice.Valid {
+		if !st.skipped[pos] {
 			know[line] = append(know[line], KnowledgeAnswer{Level: level, Correct: correct.Bool})
 		}
 	}
@@ -142,6 +142,26 @@ func (s *Service) score(ctx context.Context, q db.Querier, a Assessment, f *Fram
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	rows, err = q.QueryContext(ctx, `SELECT line_id FROM assessment_lines WHERE assessment_id = $1`, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	var lines []*Node
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if l := f.Line(id); l != nil {
+			lines = append(lines, l)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(lines, func(i, j int) bool { return lines[i].Index < lines[j].Index })
 	prev := map[string]int{}
 	if a.PreviousID != 0 {
 		rows, err := q.QueryContext(ctx, `SELECT line_code, level FROM assessment_results WHERE assessment_id = $1`, a.PreviousID)
@@ -160,10 +180,9 @@ func (s *Service) score(ctx context.Context, q db.Querier, a Assessment, f *Fram
 		rows.Close()
 	}
 	var out []LineScore
-	for _, line := range order {
-		sc := ScoreLine(self[line], know[line])
-		l := f.Line(line)
-		sc.LineID, sc.LineCode = line, l.Code
+	for _, l := range lines {
+		sc := ScoreLine(st.selfOf[l.ID], know[l.ID])
+		sc.LineID, sc.LineCode, sc.FromArea = l.ID, l.Code, st.fromArea[l.ID]
 		if v, ok := prev[l.Code]; ok {
 			v := v
 			sc.Previous = &v
@@ -231,7 +250,7 @@ func (s *Service) Result(ctx context.Context, id int64, lang string) (Result, er
 		return Result{}, err
 	}
 	r := Result{Assessment: a, Framework: f.Title(lang) + " " + f.Version, Illustrative: f.Illustrative, MaxLevel: f.MaxLevel(), FollowUp: a.PreviousID != 0}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT line_id, line_code, self_level, knowledge_asked, knowledge_correct, max_correct_level, min_wrong_level, level, previous_level
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT line_id, line_code, self_level, from_area, knowledge_asked, knowledge_correct, max_correct_level, min_wrong_level, level, previous_level
 		FROM assessment_results WHERE assessment_id = $1`, id)
 	if err != nil {
 		return r, err
@@ -241,7 +260,7 @@ func (s *Service) Result(ctx context.Context, id int64, lang string) (Result, er
 	for rows.Next() {
 		var row ResultRow
 		var prev sql.NullInt64
-		if err := rows.Scan(&row.LineID, &row.LineCode, &row.Self, &row.Asked, &row.Correct, &row.MaxCorrect, &row.MinWrong, &row.Level, &prev); err != nil {
+		if err := rows.Scan(&row.LineID, &row.LineCode, &row.Self, &row.FromArea, &row.Asked, &row.Correct, &row.MaxCorrect, &row.MinWrong, &row.Level, &prev); err != nil {
 			return r, err
 		}
 		l := f.Line(row.LineID)

@@ -28,6 +28,7 @@ type LineScore struct {
 	LineID      int64  `json:"line_id"`
 	LineCode    string `json:"line"`
 	Self        int    `json:"self_level"`
+	FromArea    bool   `json:"self_from_area,omitempty"` // the self-rating is the ambito's overall one
 	Asked       int    `json:"knowledge_asked"`
 	Correct     int    `json:"knowledge_correct"`
 	MaxCorrect  int    `json:"max_correct_level,omitempty"` // highest level answered right (0 none)
@@ -62,7 +63,26 @@ func (s LineScore) Explain(f *Framework, lang string) string {
 	lbl := func(l int) string { return fmt.Sprintf("%d – %s", l, f.LevelLabel(l, lang)) }
 	var out string
 	en := lang == "en"
+	area := ""
+	if s.FromArea {
+		if l := f.Line(s.LineID); l != nil && l.Area() != nil {
+			area = l.Area().Title(lang)
+		}
+	}
 	switch {
+	case s.FromArea && s.Self == 0:
+		out = pick(en, "Livello 0 – %s perché hai indicato di non avere ancora esperienza nell'ambito «%s».",
+			"Level 0 – %s because you said you have no experience yet in the area “%s”.", f.LevelLabel(0, lang), area)
+	case s.FromArea && s.Asked == 0:
+		out = pick(en, "Livello %s perché è il livello che ti sei attribuito per l'intero ambito «%s»; per questa linea non c'erano domande specifiche.",
+			"Level %s because it is the level you gave yourself for the whole area “%s”; this line had no questions of its own.", lbl(s.Level), area)
+	case s.FromArea && s.Level < s.Self:
+		out = pick(en, "Livello %s e non %s come ti eri attribuito per l'ambito «%s», perché hai sbagliato la domanda di conoscenza di livello %s: una risposta errata limita il livello a quello inferiore.",
+			"Level %s rather than the %s you gave yourself for the area “%s”, because you got the level-%s knowledge question wrong: a wrong answer caps the level just below it.",
+			lbl(s.Level), lbl(s.Self), area, fmt.Sprint(s.MinWrong))
+	case s.FromArea:
+		out = pick(en, "Livello %s perché è il livello che ti sei attribuito per l'ambito «%s», confermato dalle domande di conoscenza (%d giuste su %d).",
+			"Level %s because it is the level you gave yourself for the area “%s”, confirmed by the knowledge questions (%d right of %d).", lbl(s.Level), area, s.Correct, s.Asked)
 	case s.Self == 0:
 		out = pick(en, "Livello 0 – %s perché hai indicato di non avere ancora esperienza su questa linea.",
 			"Level 0 – %s because you said you have no experience of this line yet.", f.LevelLabel(0, lang))

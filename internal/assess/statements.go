@@ -245,3 +245,32 @@ func max0(i int) int {
 	}
 	return i
 }
+
+// AreaStatement is the statement of a level for the overall rating of an ambito: the scale's
+// descriptor of the level in the first person ("Svolgo in autonomia compiti ben definiti…"),
+// else a generic one.
+func AreaStatement(f *Framework, level int, lang string) string {
+	for _, l := range f.Scale {
+		if l.Level != level {
+			continue
+		}
+		if lang == "en" {
+			if s, ok := firstPersonEN(l.DescEN); ok {
+				return s
+			}
+		} else if s, ok := firstPersonIT(l.DescIT); ok {
+			return s
+		}
+	}
+	generic := [][2]string{
+		{"Conosco le basi e le applico con l'aiuto di un collega o di una guida.", "I know the basics and apply them with help from a colleague or a guide."},
+		{"Lavoro in autonomia nelle situazioni abituali del mio lavoro.", "I work on my own in the usual situations of my job."},
+		{"Gestisco anche situazioni complesse o nuove e so aiutare i colleghi.", "I also handle complex or new situations and can help colleagues."},
+		{"Sono un punto di riferimento: guido gli altri, miglioro i processi e formo i colleghi.", "I am a point of reference: I lead others, improve processes and train colleagues."},
+	}
+	g := generic[scaleSlot(level, f.MaxLevel())]
+	if lang == "en" {
+		return g[1]
+	}
+	return g[0]
+}

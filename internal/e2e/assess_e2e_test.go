@@ -412,3 +412,32 @@ func TestAssessBankImportExport(t *testing.T) {
 		}
 	})
 }
+
+// The demo: the demo professional resumes a half-finished assessment in the browser; the
+// demo organisation sees colleagues who finished theirs, with objectives.
+func TestAssessDemo(t *testing.T) {
+	env := apptest.Start(t, db.SQLite, apptest.Options{Demo: true})
+	pc := env.Client().Login("demo.professionista", "esd-demo-professionista")
+	start := pc.Get("/assessment")
+	if start.Status != 200 || !strings.Contains(start.Body, `id="resume"`) || !reDuration.MatchString(start.Body) {
+		t.Fatalf("demo start page: %d %.800s", start.Status, start.Body)
+	}
+	m := regexp.MustCompile(`href="(/assessments/\d+\?q=\d+)" id="resume"`).FindStringSubmatch(start.Body)
+	if m == nil {
+		t.Fatal("no resume link")
+	}
+	q := pc.Get(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if q.Status != 200 || !strings.Contains(q.Body, "<fieldset") {
+		t.Fatalf("resumed question: %d", q.Status)
+	}
+	oc := env.Client().Login("demo.azienda", "esd-demo-azienda")
+	staff := oc.Get("/assessment/staff")
+	if staff.Status != 200 || strings.Count(staff.Body, ">conclusa ") < 4 || !strings.Contains(staff.Body, "in corso") {
+		t.Fatalf("demo staff page: %d %.1500s", staff.Status, staff.Body)
+	}
+	var n int
+	env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM objectives WHERE state IN ('agreed', 'in_progress')`).Scan(&n)
+	if n == 0 {
+		t.Fatal("the demo has no agreed objectives")
+	}
+}

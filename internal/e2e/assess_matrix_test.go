@@ -14,8 +14,9 @@ import (
 // side A and side B, professional X has a finished assessment ("assessment.X"), an open,
 // fully answered follow-up ("openassessment.X"), an agreed objective ("agreedobjective.X")
 // and an adjusted draft ("objective.X"); organisation X has a group ("group.X"). National
-// governance has draft banks to edit ("draftbank.A", "draftbank2.A") and draft framework
-// versions without a bank ("framework3.A", "framework4.A").
+// governance has draft banks to edit ("draftbank.A" on the default portfolio, "draftbank2.A"
+// on a draft framework) and draft framework versions without a bank ("framework3.A",
+// "framework4.A").
 //
 // Privacy rules under test: answers and results only to the professional (not even national
 // governance); objectives and dossier to the organisation and region in scope; levels, gaps and
@@ -25,9 +26,11 @@ import (
 // selfOnly allows only the professional, on their own side.
 func selfOnly(r domain.Role, side string) bool { return r == domain.RoleProfessional && side == "A" }
 
-// ensureAssessWorld builds the assessment part of the world once, after the base world exists.
-// It runs from a world hook, and again from the first case of the matrix in case the hooks
-// run before the base hook (files initialise in name order).
+// ensureAssessWorld builds the assessment part of the world once, after the base world exists,
+// on the default portfolio and the real Digital Personas (professional.X is a hospital nurse,
+// profiled by the default rules). Extra frameworks for the bank cases stay drafts, so the
+// version in force is still the default one. It runs from a world hook, and again from the
+// first case of the matrix in case the hooks run before the base hook.
 func ensureAssessWorld(t testing.TB, w *World) {
 	if w.IDs["assess.ready.A"] != 0 || w.IDs["professional.A"] == 0 {
 		return
@@ -36,30 +39,20 @@ func ensureAssessWorld(t testing.TB, w *World) {
 	env := w.Env
 	sys := env.Sys()
 	s := env.M.Assess
-	fw, lines := assessFramework(t, env, "MTX", "1.0", "published")
-	fw2, _ := assessFramework(t, env, "MTX2", "1.0", "published")
-	fw3, _ := assessFramework(t, env, "MTX3", "1.0", "draft")
-	fw4, _ := assessFramework(t, env, "MTX4", "1.0", "draft")
-	targets := &assessTargets{m: map[int64][]assess.Target{}, p: map[int64]assess.PersonaInfo{}}
-	persona := assess.PersonaInfo{ID: 1, Code: "INF-FAM", Name: "Infermiere di famiglia e comunità", FrameworkID: fw}
-	for _, side := range []string{"A", "B"} {
-		var ts []assess.Target
-		for _, id := range lines {
-			ts = append(ts, assess.Target{LineID: id, Level: 3})
-		}
-		targets.m[w.IDs["professional."+side]], targets.p[w.IDs["professional."+side]] = ts, persona
-	}
-	s.Targets = targets
-	if err := s.EnsureDefaultBanks(sys); err != nil {
+	cur, err := env.M.Portfolio.Current(sys)
+	if err != nil {
 		t.Fatal(err)
 	}
-	fx := &assessFix{t: t, env: env, fw: fw, lines: lines, codes: map[string]string{}, targets: targets, persona: persona}
+	fw2, _ := assessFramework(t, env, "MTX2", "1.0", "draft")
+	fw3, _ := assessFramework(t, env, "MTX3", "1.0", "draft")
+	fw4, _ := assessFramework(t, env, "MTX4", "1.0", "draft")
+	fx := &assessFix{t: t, env: env, fw: cur.ID, lines: map[string]int64{}, codes: map[string]string{}}
 	banks, err := s.ListBanks(sys)
-	if err != nil || len(banks) < 2 {
+	if err != nil || len(banks) == 0 {
 		t.Fatalf("banks %v %v", banks, err)
 	}
 	for _, b := range banks {
-		if b.FrameworkID == fw {
+		if b.FrameworkID == cur.ID && b.State == assess.BankPublished {
 			w.IDs["bank.A"] = b.ID
 			items, _ := s.Items(sys, b.ID, 0)
 			w.IDs["item.A"] = items[0].ID
@@ -69,7 +62,7 @@ func ensureAssessWorld(t testing.TB, w *World) {
 		prof := w.IDs["professional."+side]
 		a, err := s.Start(sys, prof)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("assessment of professional.%s: %v", side, err)
 		}
 		fx.answerAll(sys, a.ID, 1)
 		if _, err := s.Finish(sys, a.ID); err != nil {
@@ -85,7 +78,8 @@ func ensureAssessWorld(t testing.TB, w *World) {
 			t.Fatal(err)
 		}
 		w.IDs["agreedobjective."+side] = agreed.ID
-		draft, err := s.AdjustObjective(sys, ov.Individual[1].ID, assess.ObjectiveInput{TargetLevel: 3, DueDate: "2027-06-30", Priority: 2, Note: "adjusted"})
+		draft := ov.Individual[1]
+		draft, err = s.AdjustObjective(sys, draft.ID, assess.ObjectiveInput{TargetLevel: draft.TargetLevel + 1, DueDate: "2027-06-30", Priority: 2, Note: "adjusted"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,12 +101,12 @@ func ensureAssessWorld(t testing.TB, w *World) {
 	}
 	w.Markers = append(w.Markers, "Gruppo riservato B-7781")
 	w.IDs["region.A"], w.IDs["region.B"] = w.RegionA, w.RegionB
-	db1, err := s.CreateBank(sys, fw)
+	db1, err := s.CreateBank(sys, cur.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.IDs["draftbank.A"] = db1.ID
-	it, err := s.SaveItem(sys, db1.ID, assess.ItemInput{LineCode: "L7", Kind: assess.ItemKnowledge, Level: 1, TextIT: "Da cancellare",
+	it, err := s.SaveItem(sys, db1.ID, assess.ItemInput{LineCode: "D5.A2.L01", Kind: assess.ItemKnowledge, Level: 1, TextIT: "Da cancellare",
 		Options: []assess.Option{{TextIT: "sì", Correct: true}, {TextIT: "no"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -153,14 +147,16 @@ func init() {
 	seeObjectives := inScope(domain.RoleProfessional, domain.RoleOrganisation, domain.RoleRegional)
 	seeLevels := inScope(domain.RoleProfessional)
 	nat := roles(domain.RoleNational)
-	bankFile := func(w *World, side string) any {
-		var f assess.BankFile
-		f.Items = []assess.ItemInput{{Code: "K-MTX-IMP", LineCode: "L8", Kind: "knowledge", Level: 2, TextIT: "Domanda importata",
-			Options: []assess.Option{{TextIT: "giusta", Correct: true}, {TextIT: "sbagliata"}}}}
-		return f
+	bankFile := func(line string) func(w *World, side string) any {
+		return func(w *World, side string) any {
+			var f assess.BankFile
+			f.Items = []assess.ItemInput{{Code: "K-MTX-IMP", LineCode: line, Kind: "knowledge", Level: 2, TextIT: "Domanda importata",
+				Options: []assess.Option{{TextIT: "giusta", Correct: true}, {TextIT: "sbagliata"}}}}
+			return f
+		}
 	}
 	bankJSON := func(w *World, side string) url.Values {
-		b, _ := json.Marshal(bankFile(w, side))
+		b, _ := json.Marshal(bankFile("D5.A2.L02")(w, side))
 		return url.Values{"content": {string(b)}, "format": {"json"}}
 	}
 	cases = append(cases,
@@ -194,7 +190,7 @@ func init() {
 		Case{Name: "assess dossier csv", Method: "GET", Path: "/professionals/{professional}/dossier.csv", Allow: seeObjectives},
 		Case{Name: "assess evidence page", Method: "GET", Path: "/professionals/{professional}/evidence", Allow: seeLevels},
 		Case{Name: "assess record evidence", Method: "POST", Path: "/professionals/{professional}/evidence", Allow: staffAllow,
-			Form: form("line", "L7", "level", "2", "source", "validation", "pointer", "colloquio")},
+			Form: form("line", "D5.A2.L01", "level", "2", "source", "validation", "pointer", "colloquio")},
 		Case{Name: "assess staff page", Method: "GET", Path: "/assessment/staff?org={org}", Allow: staffAllow},
 		Case{Name: "assess policy", Method: "POST", Path: "/assessment/policy", Allow: staffAllow, Form: form("org", "@org", "show_levels", "0"), Sides: []string{"A", "B"}},
 		Case{Name: "assess groups page", Method: "GET", Path: "/assessment/groups?org={org}", Allow: staffAllow},
@@ -206,14 +202,14 @@ func init() {
 		Case{Name: "assess remove member", Method: "POST", Path: "/assessment/groups/{group}/members/{professional}/remove", Allow: staffAllow, Form: form()},
 		Case{Name: "assess add member", Method: "POST", Path: "/assessment/groups/{group}/members", Allow: staffAllow, Form: form("professional", "@professional")},
 		Case{Name: "assess group objective", Method: "POST", Path: "/assessment/groups/{group}/objectives", Allow: staffAllow,
-			Form: form("line", "L1", "target_level", "2", "due_date", "2027-06-30")},
+			Form: form("line", "D2.A1.L02", "target_level", "2", "due_date", "2027-06-30")},
 		Case{Name: "assess bank list", Method: "GET", Path: "/assessment/bank", Allow: nat},
 		Case{Name: "assess create bank", Method: "POST", Path: "/assessment/bank", Allow: nat, Form: form("framework_id", "@framework3")},
 		Case{Name: "assess bank page", Method: "GET", Path: "/assessment/bank/{bank}", Allow: nat, Sides: []string{"A"}},
 		Case{Name: "assess new item form", Method: "GET", Path: "/assessment/bank/{draftbank}/items/new", Allow: nat, Sides: []string{"A"}},
 		Case{Name: "assess item form", Method: "GET", Path: "/assessment/bank/{bank}/items/{item}", Allow: nat, Sides: []string{"A"}},
 		Case{Name: "assess save item", Method: "POST", Path: "/assessment/bank/{draftbank}/items", Allow: nat, Sides: []string{"A"},
-			Form: form("line", "L7", "kind", "knowledge", "level", "2", "text_it", "Domanda della matrice", "option_1_it", "sì", "option_2_it", "no", "correct", "1")},
+			Form: form("line", "D5.A2.L01", "kind", "knowledge", "level", "2", "text_it", "Domanda della matrice", "option_1_it", "sì", "option_2_it", "no", "correct", "1")},
 		Case{Name: "assess delete item", Method: "POST", Path: "/assessment/bank/{draftbank}/items/{draftitem}/delete", Allow: nat, Sides: []string{"A"}, Form: form()},
 		Case{Name: "assess generate statements", Method: "POST", Path: "/assessment/bank/{draftbank}/generate", Allow: nat, Sides: []string{"A"}, Form: form()},
 		Case{Name: "assess import page", Method: "POST", Path: "/assessment/bank/{draftbank}/import", Allow: nat, Sides: []string{"A"}, Form: bankJSON},
@@ -242,7 +238,7 @@ func init() {
 		Case{Name: "api evidence", Method: "GET", Path: "/api/v1/professionals/{professional}/evidence", Allow: seeLevels},
 		Case{Name: "api record evidence", Method: "POST", Path: "/api/v1/professionals/{professional}/evidence", Allow: staffAllow,
 			JSON: func(w *World, side string) any {
-				return assess.EvidenceInput{LineCode: "L8", Level: 1, Source: assess.SourceTraining, Pointer: "evento ECM 1234"}
+				return assess.EvidenceInput{LineCode: "D5.A2.L02", Level: 1, Source: assess.SourceTraining, Pointer: "evento ECM 1234"}
 			}},
 		Case{Name: "api org overview", Method: "GET", Path: "/api/v1/organisations/{org}/assessment-overview", Allow: staffAllow},
 		Case{Name: "api org policy", Method: "GET", Path: "/api/v1/organisations/{org}/assessment-policy", Allow: staffAllow},
@@ -263,7 +259,7 @@ func init() {
 			}},
 		Case{Name: "api group objective", Method: "POST", Path: "/api/v1/objective-groups/{group}/objectives", Allow: staffAllow,
 			JSON: func(w *World, side string) any {
-				return assess.GroupObjectiveInput{Line: "L4", TargetLevel: 3, DueDate: "2028-06-30"}
+				return assess.GroupObjectiveInput{Line: "D3.A1.L03", TargetLevel: 3, DueDate: "2028-06-30"}
 			}},
 		Case{Name: "api item banks", Method: "GET", Path: "/api/v1/item-banks", Allow: nat},
 		Case{Name: "api create bank", Method: "POST", Path: "/api/v1/item-banks", Allow: nat,
@@ -276,7 +272,7 @@ func init() {
 			}},
 		Case{Name: "api delete item", Method: "DELETE", Path: "/api/v1/item-banks/{draftbank2}/items/{draftitem2}", Allow: nat, Sides: []string{"A"}},
 		Case{Name: "api export bank", Method: "GET", Path: "/api/v1/item-banks/{bank}/export", Allow: nat, Sides: []string{"A"}},
-		Case{Name: "api import bank", Method: "POST", Path: "/api/v1/item-banks/{draftbank2}/import?format=json", Allow: nat, Sides: []string{"A"}, JSON: bankFile},
+		Case{Name: "api import bank", Method: "POST", Path: "/api/v1/item-banks/{draftbank2}/import?format=json", Allow: nat, Sides: []string{"A"}, JSON: bankFile("L8")},
 		Case{Name: "api publish bank", Method: "POST", Path: "/api/v1/item-banks/{draftbank2}/publish", Allow: nat, Sides: []string{"A"}},
 		Case{Name: "api level rule", Method: "GET", Path: "/api/v1/assessment-settings/level-rule", Allow: nat},
 		Case{Name: "api set level rule", Method: "PUT", Path: "/api/v1/assessment-settings/level-rule", Allow: nat,

@@ -68,13 +68,28 @@ CREATE TABLE assessments (
 CREATE INDEX assessments_prof ON assessments(professional_id, id);
 -- At most one open assessment per professional: a second start resumes the open one.
 CREATE UNIQUE INDEX assessments_one_open ON assessments(professional_id) WHERE state = 'in_progress';
+-- The questions chosen for one sitting: kind "area" (line_id is then the ambito), "self" or
+-- "knowledge".
 CREATE TABLE assessment_questions (
 	assessment_id BIGINT NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
 	position BIGINT NOT NULL,
 	line_id BIGINT NOT NULL REFERENCES framework_items(id),
 	kind TEXT NOT NULL,
 	item_id BIGINT REFERENCES assess_items(id),
+	-- for line and knowledge questions: the ambito, whose overall rating (an "area" question,
+	-- asked when the persona has too many lines for the time budget) stands for lines not asked
+	area_id BIGINT REFERENCES framework_items(id),
+	target_level BIGINT NOT NULL DEFAULT 0,
 	PRIMARY KEY (assessment_id, position)
+);
+-- The required lines of a sitting with their targets, asked or not: a line without a
+-- question of its own takes its ambito's rating.
+CREATE TABLE assessment_lines (
+	assessment_id BIGINT NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+	line_id BIGINT NOT NULL REFERENCES framework_items(id),
+	area_id BIGINT REFERENCES framework_items(id),
+	target_level BIGINT NOT NULL,
+	PRIMARY KEY (assessment_id, line_id)
 );
 CREATE TABLE assessment_answers (
 	assessment_id BIGINT NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
@@ -93,6 +108,7 @@ CREATE TABLE assessment_results (
 	line_id BIGINT NOT NULL REFERENCES framework_items(id),
 	line_code TEXT NOT NULL,
 	self_level BIGINT NOT NULL,
+	from_area BOOLEAN NOT NULL DEFAULT FALSE,
 	knowledge_asked BIGINT NOT NULL DEFAULT 0,
 	knowledge_correct BIGINT NOT NULL DEFAULT 0,
 	max_correct_level BIGINT NOT NULL DEFAULT 0,

@@ -609,3 +609,83 @@ func TestComputeLevelRules(t *testing.T) {
 		t.Errorf("empty: %d %v", l, ids)
 	}
 }
+
+// When the persona's lines do not fit the time budget, the assessment rates each ambito as a
+// whole and only some lines one by one; a line question is skipped when its ambito's rating
+// already reaches the line's target, and lines without a question take the ambito's rating.
+func TestAmbitoRatingsWhenTooManyLines(t *testing.T) {
+	each(t, func(t *testing.T, fx *fixture) {
+		fx.s.Timing = Timing{AreaSeconds: 20, SelfSeconds: 15, KnowledgeSeconds: 45, BudgetSeconds: 150, MaxKnowledge: 1}
+		prof := fx.professional(false)
+		fx.target(prof) // L1 at 3, the others at 2
+		me := fx.as(domain.RoleProfessional, prof)
+		pv, err := fx.s.Preview(me, prof)
+		if err != nil || pv.Areas != 3 || pv.Lines != 8 || pv.SelfQuestions == 0 || pv.SelfQuestions >= 8 || pv.ExpectedSeconds > 150 {
+			t.Fatalf("preview %+v %v", pv, err)
+		}
+		a, err := fx.s.Start(me, prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, qs, _ := fx.s.Questions(me, a.ID, "it")
+		if qs[0].Kind != QArea || qs[0].LineCode != "A1" || !strings.Contains(qs[0].LineDesc, "Consultazione del FSE") || len(qs[0].Choices) != 5 {
+			t.Fatalf("first question %+v", qs[0])
+		}
+		right := fx.rightAnswers()
+		// FSE ambito rated 1 (below every target): its line questions are asked; telemedicine
+		// rated 3 (above its targets of 2): its line questions are skipped; security rated 2.
+		rating := map[string]int{"A1": 1, "A2": 3, "A3": 2}
+		for _, q := range qs {
+			if q.Kind == QArea {
+				if _, err := fx.s.Answer(me, a.ID, AnswerInput{Question: q.Position, Choice: rating[q.LineCode]}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		_, qs, _ = fx.s.Questions(me, a.ID, "it")
+		for _, q := range qs {
+			if q.Kind == QSelf && q.Area == "Telemedicina" && !q.Skipped {
+				t.Errorf("line %s of an ambito rated above its target was not skipped", q.LineCode)
+			}
+			if q.Skipped || q.Answer != nil {
+				continue
+			}
+			c := 2
+			if q.Kind == QKnowledge {
+				c = right[q.ItemID]
+			}
+			if _, err := fx.s.Answer(me, a.ID, AnswerInput{Question: q.Position, Choice: c}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := fx.s.Finish(me, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		res, err := fx.s.Result(me, a.ID, "it")
+		if err != nil || len(res.Lines) != 8 {
+			t.Fatalf("result: %d lines, %v", len(res.Lines), err)
+		}
+		asked := map[string]bool{}
+		for _, q := range qs {
+			if q.Kind == QSelf && !q.Skipped {
+				asked[q.LineCode] = true
+			}
+		}
+		for _, l := range res.Lines {
+			switch {
+			case asked[l.LineCode]:
+				if l.FromArea || l.Self != 2 {
+					t.Errorf("%s: asked line %+v", l.LineCode, l.LineScore)
+				}
+			case l.LineCode == "L4" || l.LineCode == "L5" || l.LineCode == "L6":
+				if !l.FromArea || l.Self != 3 || !strings.Contains(l.Explanation, "per l'intero ambito «Telemedicina»") && !strings.Contains(l.Explanation, "per l'ambito «Telemedicina»") {
+					t.Errorf("%s: %+v %s", l.LineCode, l.LineScore, l.Explanation)
+				}
+			default:
+				if !l.FromArea || l.Self != rating[map[string]string{"L1": "A1", "L2": "A1", "L3": "A1", "L7": "A3", "L8": "A3"}[l.LineCode]] {
+					t.Errorf("%s: %+v", l.LineCode, l.LineScore)
+				}
+			}
+		}
+	})
+}

@@ -764,9 +764,11 @@ type progressStats struct {
 	answerRev                    map[int]int
 	kinds                        map[int]string
 	lineOf                       map[int]int64
-	// selfOf is the effective self-rating of each line: its own answer, else its ambito's.
+	// selfOf is the effective self-rating of each line with a question: its own answer, else
+	// its ambito's; areaAns holds the ambito ratings, for the lines without a question.
 	selfOf   map[int64]int
 	fromArea map[int64]bool
+	areaAns  map[int64]int
 }
 
 // progress counts needed and answered questions. A line's self-rating is not needed when the
@@ -788,6 +790,7 @@ func (s *Service) progress(ctx context.Context, q db.Querier, id int64) (progres
 	}
 	var order []row
 	areaAns := map[int64]int{}
+	st.areaAns = areaAns
 	lineAns := map[int64]int{}
 	for rows.Next() {
 		var r row

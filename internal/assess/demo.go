@@ -149,9 +149,12 @@ func (s *Service) demoAssessment(ctx context.Context, prof int64, variant int, f
 	}
 	for i, q := range qs[:limit] {
 		c := 0
-		if q.Kind == ItemSelf {
+		switch q.Kind {
+		case QArea:
+			c = 1 + (q.AreaNumber+variant)%3
+		case QSelf:
 			c = 1 + (q.LineNumber+variant)%3
-		} else {
+		default:
 			c = right[q.ItemID]
 			if (i+variant)%4 == 3 {
 				c = c%len(q.Choices) + 1 // a wrong answer now and then

@@ -45,5 +45,11 @@ func TestDemoIsIdempotent(t *testing.T) {
 		if err != nil || a == nil || a.Answered == 0 || a.Answered >= a.Needed {
 			t.Fatalf("the demo assessment is not half-finished: %+v %v", a, err)
 		}
+		var zeros int
+		q(&zeros, `SELECT COUNT(*) FROM assessment_answers an JOIN assessment_questions q ON q.assessment_id = an.assessment_id AND q.position = an.position
+			WHERE q.kind IN ('area', 'self') AND an.choice = 0`)
+		if zeros != 0 {
+			t.Fatalf("the demo rated %d ambiti or lines 0", zeros)
+		}
 	})
 }

@@ -142,19 +142,21 @@ func (s *Service) score(ctx context.Context, q db.Querier, a Assessment, f *Fram
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = q.QueryContext(ctx, `SELECT line_id FROM assessment_lines WHERE assessment_id = $1`, a.ID)
+	rows, err = q.QueryContext(ctx, `SELECT line_id, COALESCE(area_id, 0) FROM assessment_lines WHERE assessment_id = $1`, a.ID)
 	if err != nil {
 		return nil, err
 	}
 	var lines []*Node
+	areaOf := map[int64]int64{}
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var id, area int64
+		if err := rows.Scan(&id, &area); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		if l := f.Line(id); l != nil {
 			lines = append(lines, l)
+			areaOf[id] = area
 		}
 	}
 	rows.Close()
@@ -181,8 +183,15 @@ func (s *Service) score(ctx context.Context, q db.Querier, a Assessment, f *Fram
 	}
 	var out []LineScore
 	for _, l := range lines {
-		sc := ScoreLine(st.selfOf[l.ID], know[l.ID])
-		sc.LineID, sc.LineCode, sc.FromArea = l.ID, l.Code, st.fromArea[l.ID]
+		self, fromArea := st.selfOf[l.ID], st.fromArea[l.ID]
+		if _, ok := st.selfOf[l.ID]; !ok {
+			// A line without a question of its own takes its ambito's rating.
+			if v, ok := st.areaAns[areaOf[l.ID]]; ok && areaOf[l.ID] != 0 {
+				self, fromArea = v, true
+			}
+		}
+		sc := ScoreLine(self, know[l.ID])
+		sc.LineID, sc.LineCode, sc.FromArea = l.ID, l.Code, fromArea
 		if v, ok := prev[l.Code]; ok {
 			v := v
 			sc.Previous = &v

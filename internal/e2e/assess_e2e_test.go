@@ -426,9 +426,34 @@ func TestAssessDemo(t *testing.T) {
 	if m == nil {
 		t.Fatal("no resume link")
 	}
-	q := pc.Get(strings.ReplaceAll(m[1], "&amp;", "&"))
-	if q.Status != 200 || !strings.Contains(q.Body, "<fieldset") {
+	loc := strings.ReplaceAll(m[1], "&amp;", "&")
+	if q := pc.Get(loc); q.Status != 200 || !strings.Contains(q.Body, "<fieldset") {
 		t.Fatalf("resumed question: %d", q.Status)
+	}
+	// Finish it through the forms: ambito ratings, line ratings, knowledge questions.
+	id := strings.TrimPrefix(strings.Split(loc, "?")[0], "/assessments/")
+	for n := 0; strings.Contains(loc, "?q=") && !strings.HasSuffix(loc, "q=-1"); n++ {
+		if n > 200 {
+			t.Fatal("the assessment does not end")
+		}
+		page := pc.Get(loc)
+		h := hiddenFields(page.Body)
+		choice := "2"
+		if h["item"] != "" {
+			choice = "1"
+		}
+		loc = location(t, pc.PostForm("/assessments/"+id+"/answer", url.Values{"q": {h["q"]}, "rev": {h["rev"]}, "item": {h["item"]}, "choice": {choice}, "nav": {"next"}}))
+	}
+	location(t, pc.PostForm("/assessments/"+id+"/finish", nil))
+	res := pc.Get("/assessments/" + id + "/result")
+	if res.Status != 200 || !strings.Contains(res.Body, "per l&#39;intero ambito") || strings.Count(res.Body, "<tr><th scope=\"row\">") < 100 {
+		t.Fatalf("demo result: %d %.600s", res.Status, res.Body)
+	}
+	var zeros int
+	env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM assessment_answers an JOIN assessment_questions q ON q.assessment_id = an.assessment_id AND q.position = an.position
+		WHERE q.kind = 'area' AND an.choice = 0`).Scan(&zeros)
+	if zeros != 0 {
+		t.Fatalf("the demo rated %d ambiti 0", zeros)
 	}
 	oc := env.Client().Login("demo.azienda", "esd-demo-azienda")
 	staff := oc.Get("/assessment/staff")

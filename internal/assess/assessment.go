@@ -476,15 +476,6 @@ func (s *Service) requireSelf(ctx context.Context, profID int64) error {
 	return nil
 }
 
-// lock returns the row-locking suffix of a SELECT inside a write transaction: FOR UPDATE on
-// PostgreSQL; nothing on SQLite, whose write transactions are already exclusive.
-func (s *Service) lock() string {
-	if s.DB.IsPostgres() {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
 // Start begins an assessment for the calling professional on their persona's targets, or
 // returns the open one (so a double click or a second tab resumes instead of starting over).
 // An open assessment on a retired portfolio version is superseded by a new one on the

@@ -4,7 +4,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -578,4 +577,3 @@ func (m Module) evidencePost(c *web.Ctx) error {
 	return c.Redirect(fmt.Sprintf("/professionals/%d/evidence", id))
 }
 
-var _ = http.StatusOK

@@ -576,4 +576,3 @@ func (m Module) evidencePost(c *web.Ctx) error {
 	}
 	return c.Redirect(fmt.Sprintf("/professionals/%d/evidence", id))
 }
-

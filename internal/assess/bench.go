@@ -57,6 +57,9 @@ func (b *benchTargets) build(bump int) {
 				if k == 3 && bump > 0 && i%3 == 0 {
 					lv = min(4, lv+bump)
 				}
+				if k == 3 && bump > 1 && i%3 == 1 {
+					lv = 1
+				}
 				b.targets[k] = append(b.targets[k], Target{LineID: l, Level: lv})
 			}
 		}
@@ -291,13 +294,17 @@ func BenchRegenerate(ctx context.Context, d *db.DB, n int) ([]BenchMetric, error
 	if err != nil {
 		return nil, err
 	}
+	// initial: everyone's objectives from nothing; after_persona_change: persona 4's targets
+	// change and everyone is regenerated (the job without a persona filter); one_persona: they
+	// change again and only persona 4's professionals are regenerated (the job with a filter).
 	for _, run := range []struct {
-		name string
-		bump int
-	}{{"initial", 0}, {"after_persona_change", 1}} {
+		name    string
+		bump    int
+		persona int64
+	}{{"initial", 0, 0}, {"after_persona_change", 1, 0}, {"one_persona", 2, 4}} {
 		bt.build(run.bump)
 		runtime.GC()
-		rep, err := s.RegenerateObjectives(ctx, 0, nil)
+		rep, err := s.RegenerateObjectives(ctx, run.persona, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -83,6 +83,9 @@ func TestBenchFunctionsSmall(t *testing.T) {
 		if c := got["assess_regenerate_after_persona_change/professionals_changed"]; c < 1 || c > 50 {
 			t.Fatalf("after the persona change %v professionals changed", c)
 		}
+		if c := got["assess_regenerate_one_persona/professionals_changed"]; c < 1 || c > 50 || got["assess_regenerate_one_persona/professionals_per_second"] == 0 {
+			t.Fatalf("one persona: %v professionals changed", c)
+		}
 		x2 := dbtest.Open(t, d)
 		gs, err := BenchGaps(context.Background(), x2, 300, 200)
 		if err != nil || len(gs) != 2 || gs[1].Value <= 0 {

@@ -123,26 +123,57 @@ type existingObj struct {
 func (s *Service) regenerateBatch(ctx context.Context, batch []regenItem, rep *RegenReport) error {
 	lo, hi := batch[0].prof, batch[len(batch)-1].prof
 	tri := s.triennium().String()
-	levels := map[int64]map[string]int{}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT professional_id, line_code, level FROM competence_levels WHERE professional_id BETWEEN $1 AND $2`, lo, hi)
-	if err != nil {
-		return err
+	// A dense batch (every professional, or most) is read by id range; a sparse one (one
+	// persona's professionals) by id lists, so it does not read its neighbours' rows.
+	ids := make([]int64, len(batch))
+	for i, it := range batch {
+		ids[i] = it.prof
 	}
-	for rows.Next() {
+	dense := hi-lo+1 <= int64(2*len(batch))
+	byProfs := func(q db.Querier, query string, fn func(*sql.Rows) error) error {
+		run := func(cond string, args []any) error {
+			rows, err := q.QueryContext(ctx, strings.Replace(query, "$COND", cond, 1), args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := fn(rows); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		}
+		if dense {
+			return run("professional_id BETWEEN $1 AND $2", []any{lo, hi})
+		}
+		for start := 0; start < len(ids); start += 250 {
+			end := min(start+250, len(ids))
+			args := make([]any, 0, end-start)
+			for _, id := range ids[start:end] {
+				args = append(args, id)
+			}
+			if err := run("professional_id IN ("+db.Placeholders(1, len(args))+")", args); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	levels := map[int64]map[string]int{}
+	err := byProfs(s.DB.Read, `SELECT professional_id, line_code, level FROM competence_levels WHERE $COND`, func(rows *sql.Rows) error {
 		var p int64
 		var c string
 		var l int
 		if err := rows.Scan(&p, &c, &l); err != nil {
-			rows.Close()
 			return err
 		}
 		if levels[p] == nil {
 			levels[p] = map[string]int{}
 		}
 		levels[p][c] = l
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	// The objectives are read and replaced in one transaction, so a draft agreed meanwhile is
@@ -152,22 +183,21 @@ func (s *Service) regenerateBatch(ctx context.Context, batch []regenItem, rep *R
 		changed, inserted, deleted, unchanged = 0, 0, 0, 0
 		err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 			existing := map[int64][]existingObj{}
-			rows, err := tx.QueryContext(ctx, `SELECT id, professional_id, line_code, state, source, adjusted, from_level, target_level, priority, due_date
-				FROM objectives WHERE professional_id BETWEEN $1 AND $2 AND triennium = $3 AND state <> 'expired'`, lo, hi, tri)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
+			// The triennium is compared in Go: the id list fills the parameters.
+			err := byProfs(tx, `SELECT id, professional_id, line_code, state, source, adjusted, from_level, target_level, priority, due_date, triennium
+				FROM objectives WHERE $COND AND state <> 'expired'`, func(rows *sql.Rows) error {
 				var e existingObj
 				var p int64
-				if err := rows.Scan(&e.id, &p, &e.line, &e.state, &e.source, &e.adjusted, &e.from, &e.target, &e.priority, &e.due); err != nil {
-					rows.Close()
+				var tr string
+				if err := rows.Scan(&e.id, &p, &e.line, &e.state, &e.source, &e.adjusted, &e.from, &e.target, &e.priority, &e.due, &tr); err != nil {
 					return err
 				}
-				existing[p] = append(existing[p], e)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+				if tr == tri {
+					existing[p] = append(existing[p], e)
+				}
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 			var del []int64

@@ -2,9 +2,11 @@ package assess
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 
 	"esd/internal/db"
+	"esd/internal/domain"
 )
 
 // LineGap is the gap of one required line: effective target − current level (never below 0).
@@ -58,14 +60,55 @@ type Gaps struct {
 // ledger) against their effective targets, per line, ambito and dimension. The professional
 // sees their own; organisation and regional users only when the levels policy allows.
 func (s *Service) Gaps(ctx context.Context, profID int64, lang string) (Gaps, error) {
-	if _, err := s.checkView(ctx, profID, viewLevels); err != nil {
+	a, err := domain.Require(ctx, domain.RoleProfessional, domain.RoleOrganisation, domain.RoleRegional, domain.RoleNational)
+	if err != nil {
 		return Gaps{}, err
+	}
+	// One round trip for the professional's scope and their stored levels: this is the hot
+	// path of the gap analysis.
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT p.region_id, COALESCE(p.organisation_id, 0), l.line_code, l.level
+		FROM professionals p LEFT JOIN competence_levels l ON l.professional_id = p.id WHERE p.id = $1`, profID)
+	if err != nil {
+		return Gaps{}, err
+	}
+	p := Professional{ID: profID}
+	levels := map[string]int{}
+	found := false
+	for rows.Next() {
+		var code sql.NullString
+		var level sql.NullInt64
+		if err := rows.Scan(&p.RegionID, &p.OrganisationID, &code, &level); err != nil {
+			rows.Close()
+			return Gaps{}, err
+		}
+		found = true
+		if code.Valid {
+			levels[code.String] = int(level.Int64)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Gaps{}, err
+	}
+	if !found || !a.CanSeeIndividual(p.target()) {
+		return Gaps{}, domain.NotFound("professional")
+	}
+	if a.Role == domain.RoleOrganisation || a.Role == domain.RoleRegional {
+		if ok, err := s.showLevels(ctx, s.DB.Read, p); err != nil {
+			return Gaps{}, err
+		} else if !ok {
+			return Gaps{}, domain.Forbidden("the privacy policy of this professional's organisation shares completion and objectives, not levels")
+		}
 	}
 	targets, persona, err := s.effectiveTargets(ctx, profID)
 	if err != nil {
 		return Gaps{}, err
 	}
-	return s.computeGaps(ctx, s.DB.Read, profID, targets, persona, lang)
+	f, err := s.framework(ctx, persona.FrameworkID)
+	if err != nil {
+		return Gaps{}, err
+	}
+	return gapsOf(f, profID, targets, persona, levels, lang), nil
 }
 
 // computeGaps is the gap computation itself, without permission checks: one indexed read of

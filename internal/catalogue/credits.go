@@ -156,7 +156,7 @@ func (rs RuleSet) Rule(typ string, subtype int) (Rule, bool) {
 	return Rule{}, false
 }
 
-//go:embed data/credit_rules_*.json
+//go:embed data/credit_rules_*.json data/themes.json
 var ruleFS embed.FS
 
 // RuleSets returns the embedded rule sets, newest valid_from last.

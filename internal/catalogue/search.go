@@ -1,0 +1,658 @@
+package catalogue
+
+import (
+	"container/heap"
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"math/bits"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"esd/internal/domain"
+	"esd/internal/italian"
+)
+
+// Query is a catalogue search: Italian free text plus facet filters. Empty fields do not
+// filter. Dates select the editions that overlap [From, To].
+type Query struct {
+	Text        string   `json:"q,omitempty"`
+	Types       []string `json:"type,omitempty"`
+	Regions     []int64  `json:"region,omitempty"`
+	Professions []int    `json:"profession,omitempty"`
+	Lines       []int64  `json:"line,omitempty"`
+	Dimensions  []int64  `json:"dimension,omitempty"`
+	Credits     []string `json:"credits,omitempty"`  // buckets: 0-5, 5-10, 10-20, 20-50
+	Cost        string   `json:"cost,omitempty"`     // free, paid
+	Delivery    string   `json:"delivery,omitempty"` // online, onsite
+	Providers   []int64  `json:"provider,omitempty"`
+	From        string   `json:"from,omitempty"`
+	To          string   `json:"to,omitempty"`
+	// States defaults to the published states; only the event's provider, reviewers and
+	// national governance may ask for others (the service restricts them).
+	States []string `json:"state,omitempty"`
+	Sort   string   `json:"sort,omitempty"` // relevance (default with text), date
+	Limit  int      `json:"limit,omitempty"`
+	Offset int      `json:"offset,omitempty"`
+}
+
+// Hit is one edition found.
+type Hit struct {
+	EditionID    int64   `json:"edition_id"`
+	EventID      int64   `json:"event_id"`
+	Code         string  `json:"code"`
+	Edition      int     `json:"edition"`
+	Title        string  `json:"title"`
+	ProviderName string  `json:"provider_name"`
+	Type         string  `json:"type"`
+	SubTypeName  string  `json:"subtype_name"`
+	StartDate    string  `json:"start_date"`
+	EndDate      string  `json:"end_date"`
+	Online       bool    `json:"online"`
+	Region       string  `json:"region,omitempty"`
+	Comune       string  `json:"comune,omitempty"`
+	Hours        float64 `json:"hours"`
+	Credits      float64 `json:"credits"`
+	CostCents    int64   `json:"cost_cents"`
+	State        string  `json:"state"`
+	Score        float64 `json:"score"`
+	// Why lists, for recommendations, the objective lines the edition covers.
+	Why []string `json:"why,omitempty"`
+}
+
+// FacetValue is one value of a facet with the number of editions it would give.
+type FacetValue struct {
+	Key      string `json:"key"`
+	Label    string `json:"label"`
+	Count    int    `json:"count"`
+	Selected bool   `json:"selected"`
+}
+
+// Facet is one facet with its values.
+type Facet struct {
+	Name   string       `json:"name"`
+	Values []FacetValue `json:"values"`
+}
+
+// Result is a page of hits with the total and the facet counts. A facet's counts apply
+// every filter but its own, so choosing a second value of the same facet is always
+// possible.
+type Result struct {
+	Total  int      `json:"total"`
+	Hits   []Hit    `json:"hits"`
+	Facets []Facet  `json:"facets"`
+	Terms  []string `json:"terms,omitempty"`
+	Micros int64    `json:"micros"`
+}
+
+// Facet positions in the failure mask.
+const (
+	fType = iota
+	fRegion
+	fProfession
+	fLine
+	fDimension
+	fCredits
+	fCost
+	fDelivery
+	nFacets
+)
+
+var creditBuckets = []struct {
+	key    string
+	lo, hi float32
+}{{"0-5", 0, 5}, {"5-10", 5, 10}, {"10-20", 10, 20}, {"20-50", 20, 50.01}}
+
+func creditBucket(c float32) int {
+	for i, b := range creditBuckets {
+		if c >= b.lo && c < b.hi {
+			return i
+		}
+	}
+	return len(creditBuckets) - 1
+}
+
+// compiled is a query turned into lookups on the index's small integers.
+type compiled struct {
+	types     [4]bool
+	anyType   bool
+	regions   [256]bool
+	anyRegion bool
+	profMask  uint32
+	lines     []bool
+	anyLine   bool
+	dims      [256]bool
+	anyDim    bool
+	credits   [4]bool
+	anyCredit bool
+	cost      int // 0 any, 1 free, 2 paid
+	delivery  int // 0 any, 1 online, 2 onsite
+	states    [6]bool
+	providers map[int64]bool
+	from, to  int32
+}
+
+func (x *index) compile(q Query) compiled {
+	var c compiled
+	for _, t := range q.Types {
+		if v, ok := typeCode[strings.ToUpper(t)]; ok {
+			c.types[v], c.anyType = true, true
+		}
+	}
+	for _, r := range q.Regions {
+		c.anyRegion = true
+		if i, ok := x.regionIdx[r]; ok {
+			c.regions[i] = true
+		}
+	}
+	for _, p := range q.Professions {
+		if p > 0 && p < 32 {
+			c.profMask |= 1 << uint(p)
+		}
+	}
+	if len(q.Lines) > 0 {
+		c.anyLine = true
+		c.lines = make([]bool, len(x.lineIDs))
+		for _, l := range q.Lines {
+			if i, ok := x.lineIdx[l]; ok {
+				c.lines[i] = true
+			}
+		}
+	}
+	for _, d := range q.Dimensions {
+		c.anyDim = true
+		if i, ok := x.dimIdx[d]; ok {
+			c.dims[i] = true
+		}
+	}
+	for _, k := range q.Credits {
+		for i, b := range creditBuckets {
+			if b.key == k {
+				c.credits[i], c.anyCredit = true, true
+			}
+		}
+	}
+	switch q.Cost {
+	case "free":
+		c.cost = 1
+	case "paid":
+		c.cost = 2
+	}
+	switch q.Delivery {
+	case "online":
+		c.delivery = 1
+	case "onsite":
+		c.delivery = 2
+	}
+	states := q.States
+	if len(states) == 0 {
+		states = []string{StateAccredited, StateRunning, StateClosed}
+	}
+	for _, s := range states {
+		if v, ok := stateCode[s]; ok {
+			c.states[v] = true
+		}
+	}
+	if len(q.Providers) > 0 {
+		c.providers = map[int64]bool{}
+		for _, p := range q.Providers {
+			c.providers[p] = true
+		}
+	}
+	c.from, c.to = math.MinInt32, math.MaxInt32
+	if q.From != "" {
+		c.from = dayOf(q.From)
+	}
+	if q.To != "" {
+		c.to = dayOf(q.To)
+	}
+	return c
+}
+
+// base reports whether d passes the filters that are not facets.
+func (c *compiled) base(d *doc) bool {
+	if d.flags&flagDead != 0 || !c.states[d.state] || d.end < c.from || d.start > c.to {
+		return false
+	}
+	return c.providers == nil || c.providers[d.provider]
+}
+
+// fails returns the set of facet filters d fails.
+func (c *compiled) fails(x *index, d *doc) uint32 {
+	var m uint32
+	if c.anyType && !c.types[d.typ] {
+		m |= 1 << fType
+	}
+	if c.anyRegion && !c.regions[d.region] {
+		m |= 1 << fRegion
+	}
+	if c.profMask != 0 && d.flags&flagAllProfessions == 0 && d.profMask&c.profMask == 0 {
+		m |= 1 << fProfession
+	}
+	if c.anyLine {
+		ok := false
+		for _, l := range d.lines {
+			if c.lines[l] {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			m |= 1 << fLine
+		}
+	}
+	if c.anyDim {
+		ok := false
+		for _, l := range d.lines {
+			if c.dims[x.lineDim[l]] {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			m |= 1 << fDimension
+		}
+	}
+	if c.anyCredit && !c.credits[creditBucket(d.credits)] {
+		m |= 1 << fCredits
+	}
+	if c.cost == 1 && d.flags&flagFree == 0 || c.cost == 2 && d.flags&flagFree != 0 {
+		m |= 1 << fCost
+	}
+	if c.delivery == 1 && d.flags&flagOnline == 0 || c.delivery == 2 && d.flags&flagOnline != 0 {
+		m |= 1 << fDelivery
+	}
+	return m
+}
+
+// counts holds the facet counts of one search.
+type counts struct {
+	types    [4]int
+	regions  [256]int
+	profs    [32]int
+	allProfs int // editions open to every profession count for each profession
+	lines    []int
+	dims     [256]int
+	credits  [4]int
+	cost     [2]int // free, paid
+	delivery [2]int // online, onsite
+}
+
+func (n *counts) add(x *index, d *doc, only int) {
+	all := only < 0
+	if all || only == fType {
+		n.types[d.typ]++
+	}
+	if all || only == fRegion {
+		n.regions[d.region]++
+	}
+	if all || only == fProfession {
+		if d.flags&flagAllProfessions != 0 {
+			n.allProfs++
+		} else {
+			for m := d.profMask; m != 0; m &= m - 1 {
+				n.profs[bits.TrailingZeros32(m)]++
+			}
+		}
+	}
+	if all || only == fLine {
+		for _, l := range d.lines {
+			n.lines[l]++
+		}
+	}
+	if all || only == fDimension {
+		var seen uint64
+		for _, l := range d.lines {
+			di := x.lineDim[l]
+			if di < 64 && seen&(1<<di) == 0 {
+				seen |= 1 << di
+				n.dims[di]++
+			}
+		}
+	}
+	if all || only == fCredits {
+		n.credits[creditBucket(d.credits)]++
+	}
+	if all || only == fCost {
+		if d.flags&flagFree != 0 {
+			n.cost[0]++
+		} else {
+			n.cost[1]++
+		}
+	}
+	if all || only == fDelivery {
+		if d.flags&flagOnline != 0 {
+			n.delivery[0]++
+		} else {
+			n.delivery[1]++
+		}
+	}
+}
+
+// scored is a candidate hit for the top-k heap.
+type scored struct {
+	ord   uint32
+	score float32
+	start int32
+}
+
+type topK struct {
+	items  []scored
+	byDate bool
+}
+
+func (h *topK) Len() int { return len(h.items) }
+func (h *topK) less(a, b scored) bool { // a ranks below b
+	if !h.byDate && a.score != b.score {
+		return a.score < b.score
+	}
+	if a.start != b.start {
+		return a.start > b.start
+	}
+	return a.ord > b.ord
+}
+func (h *topK) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
+func (h *topK) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *topK) Push(v any)         { h.items = append(h.items, v.(scored)) }
+func (h *topK) Pop() any {
+	v := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return v
+}
+
+func (h *topK) offer(s scored, k int) {
+	if len(h.items) < k {
+		heap.Push(h, s)
+		return
+	}
+	if h.less(h.items[0], s) {
+		h.items[0] = s
+		heap.Fix(h, 0)
+	}
+}
+
+// run executes a compiled query on the index: the ranked page and the facet counts.
+func (x *index) run(q Query, c compiled) (total int, page []scored, n *counts, terms []string) {
+	n = &counts{lines: make([]int, len(x.lineIDs))}
+	terms = italian.Terms(q.Text)
+	limit := q.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 20
+	}
+	k := limit + max(q.Offset, 0)
+	h := &topK{byDate: q.Sort == "date" || len(terms) == 0}
+	N := float32(len(x.docs) - x.dead + 1)
+	visit := func(ord uint32, score float32) {
+		d := &x.docs[ord]
+		if !c.base(d) {
+			return
+		}
+		m := c.fails(x, d)
+		switch {
+		case m == 0:
+			total++
+			n.add(x, d, -1)
+			h.offer(scored{ord, score, d.start}, k)
+		case m&(m-1) == 0:
+			n.add(x, d, bits.TrailingZeros32(m))
+		}
+	}
+	if len(terms) > 0 {
+		ords, scores := x.intersect(terms, func(df int) float32 { return float32(math.Log(float64(1 + N/float32(df)))) })
+		for i, o := range ords {
+			visit(o, scores[i])
+		}
+	} else {
+		for i := range x.docs {
+			visit(uint32(i), 0)
+		}
+	}
+	// Best first.
+	sorted := make([]scored, len(h.items))
+	for i := len(sorted) - 1; i >= 0; i-- {
+		sorted[i] = heap.Pop(h).(scored)
+	}
+	if q.Offset < len(sorted) {
+		page = sorted[max(q.Offset, 0):]
+	}
+	return total, page, n, terms
+}
+
+// Search runs a catalogue search. Everyone signed in may search published events; asking
+// for other states narrows the results to what the caller may see (a provider its own
+// events, a regional referent its region's providers).
+func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
+	a, err := domain.Require(ctx, domain.Roles...)
+	if err != nil {
+		return Result{}, err
+	}
+	start := time.Now()
+	for _, st := range q.States {
+		if !Published(st) && !a.IsNationalOrSystem() {
+			switch a.Role {
+			case domain.RoleProvider:
+				q.Providers = []int64{a.OrganisationID}
+			default:
+				return Result{}, domain.Forbidden("only published events can be searched with this role")
+			}
+		}
+	}
+	x, err := s.searchIndex(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	x.mu.RLock()
+	c := x.compile(q)
+	total, page, n, terms := x.run(q, c)
+	ids := make([]int64, len(page))
+	scores := map[int64]float64{}
+	for i, p := range page {
+		ids[i] = x.docs[p.ord].editionID
+		scores[ids[i]] = float64(p.score)
+	}
+	facets := s.facets(ctx, x, q, n)
+	x.mu.RUnlock()
+	hits, err := s.hits(ctx, ids)
+	if err != nil {
+		return Result{}, err
+	}
+	for i := range hits {
+		hits[i].Score = round(scores[hits[i].EditionID], 3)
+	}
+	return Result{Total: total, Hits: hits, Facets: facets, Terms: terms, Micros: time.Since(start).Microseconds()}, nil
+}
+
+// hits reads the display fields of editions, in the order given.
+func (s *Service) hits(ctx context.Context, ids []int64) ([]Hit, error) {
+	if len(ids) == 0 {
+		return []Hit{}, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	byID := map[int64]Hit{}
+	err := scanAll(ctx, s.DB.Read, `SELECT d.id, e.id, e.code, d.number, e.title, o.name, e.type, e.subtype, d.start_date, d.end_date,
+		d.online, COALESCE(r.name, ''), COALESCE(c.name, ''), e.hours, e.credits, e.cost_cents, e.state
+		FROM event_editions d JOIN events e ON e.id = d.event_id JOIN organisations o ON o.id = e.provider_id
+		LEFT JOIN regions r ON r.id = d.region_id LEFT JOIN comuni c ON c.istat_code = d.comune_istat
+		WHERE d.id IN (`+placeholders(len(ids))+`)`, func(rs *sql.Rows) error {
+		var h Hit
+		var sub int
+		if err := rs.Scan(&h.EditionID, &h.EventID, &h.Code, &h.Edition, &h.Title, &h.ProviderName, &h.Type, &sub, &h.StartDate,
+			&h.EndDate, &h.Online, &h.Region, &h.Comune, &h.Hours, &h.Credits, &h.CostCents, &h.State); err != nil {
+			return err
+		}
+		h.SubTypeName = subTypeName(sub)
+		byID[h.EditionID] = h
+		return nil
+	}, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Hit, 0, len(ids))
+	for _, id := range ids {
+		if h, ok := byID[id]; ok {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+func placeholders(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(i))
+	}
+	return b.String()
+}
+
+// labels are the names facets show, cached for a minute (they change with the reference
+// data and the portfolio, rarely).
+type labels struct {
+	at          time.Time
+	regions     map[int64]string
+	professions map[int]string
+	lines       map[int64]lineRef
+	dims        map[int64]lineRef
+}
+
+var (
+	labelMu    sync.Mutex
+	labelCache = map[*Service]*labels{}
+)
+
+func (s *Service) labels(ctx context.Context) *labels {
+	labelMu.Lock()
+	defer labelMu.Unlock()
+	if l, ok := labelCache[s]; ok && time.Since(l.at) < time.Minute {
+		return l
+	}
+	l := &labels{at: time.Now(), regions: map[int64]string{}, professions: map[int]string{}, lines: map[int64]lineRef{}, dims: map[int64]lineRef{}}
+	_ = scanAll(ctx, s.DB.Read, `SELECT id, name FROM regions`, func(rs *sql.Rows) error {
+		var id int64
+		var n string
+		if err := rs.Scan(&id, &n); err != nil {
+			return err
+		}
+		l.regions[id] = n
+		return nil
+	})
+	_ = scanAll(ctx, s.DB.Read, `SELECT code, name FROM professions`, func(rs *sql.Rows) error {
+		var c int
+		var n string
+		if err := rs.Scan(&c, &n); err != nil {
+			return err
+		}
+		l.professions[c] = n
+		return nil
+	})
+	r := &refs{}
+	if err := s.loadPortfolio(ctx, r); err == nil {
+		l.lines = r.lines
+		for _, d := range r.dims {
+			l.dims[d.ID] = d
+		}
+		for _, ln := range r.lines {
+			if _, ok := l.dims[ln.DimID]; !ok {
+				l.dims[ln.DimID] = lineRef{ID: ln.DimID, Code: ln.DimCode, Title: ln.DimTitle}
+			}
+		}
+	}
+	labelCache[s] = l
+	return l
+}
+
+func (s *Service) facets(ctx context.Context, x *index, q Query, n *counts) []Facet {
+	lb := s.labels(ctx)
+	sel := func(list []string, v string) bool { return contains(list, v) }
+	var out []Facet
+	f := Facet{Name: "type"}
+	for _, t := range Types {
+		f.Values = append(f.Values, FacetValue{Key: t, Label: t, Count: n.types[typeCode[t]], Selected: sel(q.Types, t)})
+	}
+	out = append(out, f)
+	f = Facet{Name: "region"}
+	for i := 1; i < len(x.regionIDs); i++ {
+		id := x.regionIDs[i]
+		if n.regions[i] > 0 || containsInt64(q.Regions, id) {
+			f.Values = append(f.Values, FacetValue{Key: fmt.Sprint(id), Label: lb.regions[id], Count: n.regions[i], Selected: containsInt64(q.Regions, id)})
+		}
+	}
+	sortValues(f.Values)
+	out = append(out, f)
+	f = Facet{Name: "profession"}
+	for p := 1; p < 32; p++ {
+		c := n.profs[p] + n.allProfs
+		if name, ok := lb.professions[p]; ok && (c > 0 || containsInt(q.Professions, p)) {
+			f.Values = append(f.Values, FacetValue{Key: fmt.Sprint(p), Label: name, Count: c, Selected: containsInt(q.Professions, p)})
+		}
+	}
+	sortValues(f.Values)
+	out = append(out, f)
+	f = Facet{Name: "dimension"}
+	for i := 1; i < len(x.dimIDs); i++ {
+		id := x.dimIDs[i]
+		if n.dims[i] > 0 || containsInt64(q.Dimensions, id) {
+			d := lb.dims[id]
+			f.Values = append(f.Values, FacetValue{Key: fmt.Sprint(id), Label: strings.TrimSpace(d.Code + " " + d.Title), Count: n.dims[i], Selected: containsInt64(q.Dimensions, id)})
+		}
+	}
+	sort.Slice(f.Values, func(i, j int) bool { return f.Values[i].Label < f.Values[j].Label })
+	out = append(out, f)
+	f = Facet{Name: "line"}
+	for i, id := range x.lineIDs {
+		if n.lines[i] > 0 || containsInt64(q.Lines, id) {
+			l := lb.lines[id]
+			f.Values = append(f.Values, FacetValue{Key: fmt.Sprint(id), Label: strings.TrimSpace(l.Code + " " + l.Title), Count: n.lines[i], Selected: containsInt64(q.Lines, id)})
+		}
+	}
+	sortValues(f.Values)
+	if len(f.Values) > 30 {
+		keep := f.Values[:30]
+		for _, v := range f.Values[30:] {
+			if v.Selected {
+				keep = append(keep, v)
+			}
+		}
+		f.Values = keep
+	}
+	out = append(out, f)
+	f = Facet{Name: "credits"}
+	for i, b := range creditBuckets {
+		f.Values = append(f.Values, FacetValue{Key: b.key, Label: b.key, Count: n.credits[i], Selected: sel(q.Credits, b.key)})
+	}
+	out = append(out, f)
+	out = append(out, Facet{Name: "cost", Values: []FacetValue{
+		{Key: "free", Label: "free", Count: n.cost[0], Selected: q.Cost == "free"},
+		{Key: "paid", Label: "paid", Count: n.cost[1], Selected: q.Cost == "paid"}}})
+	out = append(out, Facet{Name: "delivery", Values: []FacetValue{
+		{Key: "online", Label: "online", Count: n.delivery[0], Selected: q.Delivery == "online"},
+		{Key: "onsite", Label: "onsite", Count: n.delivery[1], Selected: q.Delivery == "onsite"}}})
+	return out
+}
+
+func sortValues(v []FacetValue) {
+	sort.SliceStable(v, func(i, j int) bool {
+		if v[i].Count != v[j].Count {
+			return v[i].Count > v[j].Count
+		}
+		return v[i].Label < v[j].Label
+	})
+}
+
+func containsInt64(list []int64, v int64) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -22,7 +22,7 @@ type fixture struct {
 	firenze      string
 }
 
-func setup(t *testing.T, dialect db.Dialect) *fixture {
+func setup(t testing.TB, dialect db.Dialect) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	d := dbtest.Open(t, dialect)

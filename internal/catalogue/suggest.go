@@ -203,11 +203,24 @@ func (sg *suggester) suggest(title, description string, k int, minScore float64)
 		}
 		return out[i].Code < out[j].Code
 	})
+	// Keep only suggestions close to the best one: a line that shares a stray word with the
+	// event scores far below the line the event is about.
+	if len(out) > 0 {
+		cut := out[0].Score * relativeCut
+		n := 0
+		for n < len(out) && out[n].Score >= cut {
+			n++
+		}
+		out = out[:n]
+	}
 	if len(out) > k {
 		out = out[:k]
 	}
 	return out
 }
+
+// relativeCut drops suggestions scoring below this share of the best one.
+const relativeCut = 0.45
 
 // levelWords hint at the level an event aims at.
 var (

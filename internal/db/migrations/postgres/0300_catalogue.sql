@@ -72,6 +72,7 @@ CREATE TABLE events (
 	search_title TEXT NOT NULL DEFAULT '',
 	search_body TEXT NOT NULL DEFAULT '',
 	analyzer TEXT NOT NULL DEFAULT '',
+	content_hash TEXT NOT NULL DEFAULT '',
 	change_seq BIGINT NOT NULL,
 	created_by TEXT NOT NULL DEFAULT '',
 	created_at TIMESTAMPTZ NOT NULL,

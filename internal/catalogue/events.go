@@ -240,12 +240,12 @@ func (s *Service) writeEvent(ctx context.Context, tx *sql.Tx, id int64, p prepar
 	args := []any{p.providerID, in.Code, in.Title, in.Description, in.Type, in.SubType, in.FADMode, modules, mres, mfad, mfsc,
 		in.Hours, in.InteractiveHours, in.Participants, in.FinalDocument, in.ExternalValidation, in.PermanentCommittee,
 		in.ResearchMonths, in.ObjectiveCode, p.themeID, in.AudienceAll, p.costCents, p.credits, p.comp.Credits, p.comp.RuleSet,
-		p.state, p.firstStart, p.lastEnd, p.searchTitle, p.searchBody, analyzerVersion, seq, now}
+		p.state, p.firstStart, p.lastEnd, p.searchTitle, p.searchBody, analyzerVersion, seq, now, p.hash}
 	if id == 0 {
 		err := tx.QueryRowContext(ctx, `INSERT INTO events (provider_id, code, title, description, type, subtype, fad_mode, modules_json,
 			module_res, module_fad, module_fsc, hours, interactive_hours, participants, final_document, external_validation,
 			permanent_committee, research_months, objective_code, theme_id, audience_all, cost_cents, credits, computed_credits,
-			rule_set, state, first_start, last_end, search_title, search_body, analyzer, change_seq, updated_at, created_at, created_by)
+			rule_set, state, first_start, last_end, search_title, search_body, analyzer, change_seq, updated_at, content_hash, created_at, created_by)
 			VALUES (`+db.Placeholders(1, len(args))+`, $`+fmt.Sprint(len(args)+1)+`, $`+fmt.Sprint(len(args)+2)+`) RETURNING id`,
 			append(args, now, by)...).Scan(&id)
 		if err != nil {
@@ -257,8 +257,9 @@ func (s *Service) writeEvent(ctx context.Context, tx *sql.Tx, id int64, p prepar
 			interactive_hours = $13, participants = $14, final_document = $15, external_validation = $16, permanent_committee = $17,
 			research_months = $18, objective_code = $19, theme_id = $20, audience_all = $21, cost_cents = $22, credits = $23,
 			computed_credits = $24, rule_set = $25, state = $26, first_start = $27, last_end = $28, search_title = $29,
-			search_body = $30, analyzer = $31, change_seq = $32, updated_at = $33, rejection_reason = CASE WHEN $26 = 'draft' THEN rejection_reason ELSE '' END
-			WHERE id = $34`, append(args, id)...)
+			search_body = $30, analyzer = $31, change_seq = $32, updated_at = $33, content_hash = $34,
+			rejection_reason = CASE WHEN $26 = 'draft' THEN rejection_reason ELSE '' END
+			WHERE id = $35`, append(args, id)...)
 		if err != nil {
 			return 0, err
 		}
@@ -658,7 +659,7 @@ func (s *Service) SetLines(ctx context.Context, id int64, lines []LineInput) (Ev
 			review, by, at = LinesCorrected, a.Username, db.Now()
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET lines_review = $1, lines_reviewed_by = $2, lines_reviewed_at = $3,
-			change_seq = $4, updated_at = $5 WHERE id = $6`, review, by, at, seq, db.Now(), id); err != nil {
+			change_seq = $4, updated_at = $5, content_hash = $6 WHERE id = $7`, review, by, at, seq, db.Now(), p.hash, id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "lines", Entity: "event", EntityID: id, RegionID: e.ProviderRegionID,

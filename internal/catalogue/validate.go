@@ -2,7 +2,10 @@ package catalogue
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -34,6 +37,7 @@ type prepared struct {
 	searchTitle    string
 	searchBody     string
 	state          string
+	hash           string
 }
 
 var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/\-]{0,19}$`)
@@ -361,7 +365,57 @@ func (s *Service) validate(ctx context.Context, r *refs, in EventInput, prov pro
 	}
 	p.searchTitle = strings.Join(italian.Analyze(in.Title), " ")
 	p.searchBody = strings.Join(italian.Analyze(in.Description), " ")
+	p.hash = fingerprint(p)
 	return p, ps
+}
+
+// fingerprint is a digest of everything stored about an event but its state and history,
+// so a re-import of an unchanged event is recognised and writes nothing.
+func fingerprint(p prepared) string {
+	type ed struct {
+		N    int
+		S, E string
+		O    bool
+		R    int64
+		C, V string
+	}
+	type ln struct {
+		ID int64
+		L  int
+	}
+	in := p.in
+	v := struct {
+		P                             int64
+		Code, Title, Desc, Type, Mode string
+		Sub                           int
+		Mods                          []Module
+		H, IH                         float64
+		Part, RM, Obj                 int
+		FD, EV, PC, All               bool
+		Theme                         string
+		Aud                           [][2]int
+		Cost                          int64
+		Cr                            float64
+		Eds                           []ed
+		Lines                         []ln
+	}{P: p.providerID, Code: in.Code, Title: in.Title, Desc: in.Description, Type: in.Type, Mode: in.FADMode, Sub: in.SubType,
+		Mods: p.modules, H: in.Hours, IH: in.InteractiveHours, Part: in.Participants, RM: in.ResearchMonths, Obj: in.ObjectiveCode,
+		FD: in.FinalDocument, EV: in.ExternalValidation, PC: in.PermanentCommittee, All: in.AudienceAll, Theme: p.themeCode,
+		Cost: p.costCents, Cr: p.credits}
+	for _, a := range p.audience {
+		v.Aud = append(v.Aud, [2]int{a.ProfessionCode, a.DisciplineCode})
+	}
+	sort.Slice(v.Aud, func(i, j int) bool { return v.Aud[i][0]*1000+v.Aud[i][1] < v.Aud[j][0]*1000+v.Aud[j][1] })
+	for _, e := range p.editions {
+		v.Eds = append(v.Eds, ed{e.Number, e.StartDate, e.EndDate, e.Online, e.RegionID, e.ComuneISTAT, e.Venue})
+	}
+	for _, l := range p.lines {
+		v.Lines = append(v.Lines, ln{l.LineID, l.Level})
+	}
+	sort.Slice(v.Lines, func(i, j int) bool { return v.Lines[i].ID < v.Lines[j].ID })
+	b, _ := json.Marshal(v)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:12])
 }
 
 // maxHoursPerDay is how many hours of this event fit in one calendar day: synchronous

@@ -82,6 +82,7 @@ CREATE TABLE events (
 CREATE INDEX events_state ON events(state, provider_id);
 CREATE INDEX events_change ON events(change_seq);
 CREATE INDEX events_start ON events(first_start);
+CREATE INDEX events_code ON events(code);
 CREATE TABLE event_editions (
 	id INTEGER PRIMARY KEY,
 	event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,

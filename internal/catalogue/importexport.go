@@ -504,7 +504,8 @@ func (s *Service) ImportEvents(ctx context.Context, format string, r io.Reader) 
 			ps = append(ps, domain.Problem{Line: row.line, Field: "state", Reason: "stato sconosciuto", Value: state})
 			continue
 		}
-		p, vps := s.validate(ctx, refs, in, prov, state != StateDraft)
+		// A file declares finished events: credits above the rules are refused even for drafts.
+		p, vps := s.validate(ctx, refs, in, prov, true)
 		for _, vp := range vps {
 			vp.Line = row.line
 			ps = append(ps, vp)
@@ -519,6 +520,17 @@ func (s *Service) ImportEvents(ctx context.Context, format string, r io.Reader) 
 	}
 	if len(ps) > 0 {
 		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
+		// One complaint per line and field: the parser and the validation may both object.
+		seen := map[string]bool{}
+		kept := ps[:0]
+		for _, p := range ps {
+			k := fmt.Sprint(p.Line, "\x00", p.Field)
+			if !seen[k] {
+				seen[k] = true
+				kept = append(kept, p)
+			}
+		}
+		ps = kept
 		rep.Problems = ps
 		return rep, &domain.Error{Code: domain.EINVALID, Message: fmt.Sprintf("%d problemi nel file: nessun evento importato", len(ps)), Details: ps}
 	}

@@ -30,25 +30,36 @@ const (
 	flagDead
 )
 
+// doc is one edition in the index, packed small (28 bytes) because a facet count over the
+// whole catalogue reads every one of them; ids and rarely read fields live in parallel
+// slices of the index.
 type doc struct {
-	editionID int64
-	eventID   int64
-	provider  int64
-	start     int32 // days since 1970-01-01
-	end       int32
-	credits   float32
-	typ       uint8
-	state     uint8
-	region    uint8 // index into index.regions; 0 = none
-	flags     uint8
-	profMask  uint32 // bit p = profession code p (1-30)
-	lines     []uint16
+	start    int32 // days since 1970-01-01
+	end      int32
+	profMask uint32 // bit p = profession code p (1-30)
+	typ      uint8
+	state    uint8
+	region   uint8 // index into index.regionIDs; 0 = none
+	flags    uint8
+	cbucket  uint8 // credit bucket
+	nlines   uint8
+	lines    [inlineLines]uint16 // line indexes; more than inlineLines go to index.extraLines
 }
 
+const inlineLines = 4
+
 type index struct {
-	mu      sync.RWMutex
-	seq     int64
-	docs    []doc
+	mu         sync.RWMutex
+	seq        int64
+	docs       []doc
+	editionIDs []int64
+	eventIDs   []int64
+	providers  []int64
+	credits    []float32
+	extraLines map[uint32][]uint16
+	// byEnd holds every ord sorted by end date, so a search from a date on (the default
+	// "upcoming" search) skips the past without looking at it.
+	byEnd   []uint32
 	dead    int
 	byEvent map[int64][]uint32
 	// postings: term → sorted entries ord<<1 | 1 if the term is in the title.
@@ -83,7 +94,7 @@ func dayOf(date string) int32 {
 func dateOf(day int32) string { return epoch.AddDate(0, 0, int(day)).Format(dateLayout) }
 
 func newIndex() *index {
-	return &index{byEvent: map[int64][]uint32{}, postings: map[string][]uint32{}, lineIdx: map[int64]uint16{},
+	return &index{byEvent: map[int64][]uint32{}, postings: map[string][]uint32{}, lineIdx: map[int64]uint16{}, extraLines: map[uint32][]uint16{},
 		dimIdx: map[int64]uint8{}, regionIdx: map[int64]uint8{}, dimIDs: []int64{0}, regionIDs: []int64{0}, lineDim: nil}
 }
 
@@ -284,9 +295,9 @@ func (x *index) add(e loadedEvent, lineDims map[int64]int64) {
 	}
 	var ords []uint32
 	for _, ed := range e.editions {
-		d := doc{editionID: ed.id, eventID: e.id, provider: e.provider, start: dayOf(ed.start), end: dayOf(ed.end),
-			credits: float32(e.credits), typ: typeCode[e.typ], state: stateCode[e.state], region: x.regionOf(ed.region),
-			profMask: mask, lines: lines}
+		d := doc{start: dayOf(ed.start), end: dayOf(ed.end), typ: typeCode[e.typ], state: stateCode[e.state], region: x.regionOf(ed.region),
+			profMask: mask, cbucket: uint8(creditBucket(float32(e.credits))), nlines: uint8(min(len(lines), 255))}
+		copy(d.lines[:], lines)
 		if ed.online {
 			d.flags |= flagOnline
 		}
@@ -298,6 +309,13 @@ func (x *index) add(e loadedEvent, lineDims map[int64]int64) {
 		}
 		ord := uint32(len(x.docs))
 		x.docs = append(x.docs, d)
+		x.editionIDs = append(x.editionIDs, ed.id)
+		x.eventIDs = append(x.eventIDs, e.id)
+		x.providers = append(x.providers, e.provider)
+		x.credits = append(x.credits, float32(e.credits))
+		if len(lines) > inlineLines {
+			x.extraLines[ord] = lines
+		}
 		ords = append(ords, ord)
 		for _, t := range terms {
 			v := ord << 1
@@ -311,6 +329,52 @@ func (x *index) add(e loadedEvent, lineDims map[int64]int64) {
 		}
 	}
 	x.byEvent[e.id] = ords
+}
+
+// linesOf returns the line indexes of a document.
+func (x *index) linesOf(ord uint32) []uint16 {
+	d := &x.docs[ord]
+	if d.nlines > inlineLines {
+		return x.extraLines[ord]
+	}
+	return d.lines[:d.nlines]
+}
+
+// mergeByEnd adds the ords from first on to byEnd, keeping it sorted by end date: the new
+// ords are sorted among themselves and merged in one pass.
+func (x *index) mergeByEnd(first int) {
+	n := len(x.docs) - first
+	if n <= 0 {
+		return
+	}
+	fresh := make([]uint32, n)
+	for i := range fresh {
+		fresh[i] = uint32(first + i)
+	}
+	end := func(o uint32) int32 { return x.docs[o].end }
+	sort.Slice(fresh, func(i, j int) bool { return end(fresh[i]) < end(fresh[j]) })
+	if len(x.byEnd) == 0 {
+		x.byEnd = fresh
+		return
+	}
+	merged := make([]uint32, 0, len(x.byEnd)+n)
+	i, j := 0, 0
+	for i < len(x.byEnd) && j < len(fresh) {
+		if end(x.byEnd[i]) <= end(fresh[j]) {
+			merged = append(merged, x.byEnd[i])
+			i++
+		} else {
+			merged = append(merged, fresh[j])
+			j++
+		}
+	}
+	merged = append(append(merged, x.byEnd[i:]...), fresh[j:]...)
+	x.byEnd = merged
+}
+
+// endFrom returns the position in byEnd of the first document ending on or after day.
+func (x *index) endFrom(day int32) int {
+	return sort.Search(len(x.byEnd), func(i int) bool { return x.docs[x.byEnd[i]].end >= day })
 }
 
 // lineDimensions maps every line id to its dimension id.
@@ -362,6 +426,7 @@ func (s *Service) searchIndex(ctx context.Context) (*index, error) {
 		if err := loadEvents(ctx, s.DB.Read, -1, func(e loadedEvent) { nx.add(e, dims) }); err != nil {
 			return nil, fmt.Errorf("build search index: %w", err)
 		}
+		nx.mergeByEnd(0)
 		nx.builtAt, nx.buildTook = time.Now(), time.Since(start)
 		s.idx = nx
 		s.Log.Info("catalogue search index built", "editions", len(nx.docs), "terms", len(nx.postings), "ms", nx.buildTook.Milliseconds())
@@ -369,9 +434,11 @@ func (s *Service) searchIndex(ctx context.Context) (*index, error) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	first := len(x.docs)
 	if err := loadEvents(ctx, s.DB.Read, x.seq, func(e loadedEvent) { x.add(e, dims) }); err != nil {
 		return nil, fmt.Errorf("refresh search index: %w", err)
 	}
+	x.mergeByEnd(first)
 	x.seq = seq
 	return x, nil
 }

@@ -1,6 +1,10 @@
 package catalogue
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Event states. An event is written as a draft, submitted for accreditation, accredited or
 // rejected by a reviewer, then runs and closes. A rejected event is corrected (back to
@@ -226,3 +230,14 @@ type LineInput struct {
 	Origin string  `json:"origin,omitempty"`
 	Score  float64 `json:"score,omitempty"`
 }
+
+// CostText is the cost in euros, Italian style ("49,90 €").
+func (e Event) CostText() string {
+	return strings.Replace(fmt.Sprintf("%.2f €", float64(e.CostCents)/100), ".", ",", 1)
+}
+
+// Pct is the mapping score as a percentage ("82%").
+func (l EventLine) Pct() string { return fmt.Sprintf("%.0f%%", l.Score*100) }
+
+// Pct is the suggestion score as a percentage ("82%").
+func (s Suggestion) Pct() string { return fmt.Sprintf("%.0f%%", s.Score*100) }

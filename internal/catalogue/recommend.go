@@ -134,7 +134,7 @@ func (s *Service) Recommend(ctx context.Context, professionalID int64, chosen []
 				continue
 			}
 			c := cand{ord: ord}
-			for _, l := range d.lines {
+			for _, l := range x.linesOf(ord) {
 				if w, ok := weight[l]; ok {
 					c.score += w
 					c.why = append(c.why, l)
@@ -147,7 +147,7 @@ func (s *Service) Recommend(ctx context.Context, professionalID int64, chosen []
 			if days < 180 {
 				c.score += 0.3 * (1 - days/180)
 			}
-			c.score += float64(d.credits) / 100
+			c.score += float64(x.credits[ord]) / 100
 			cands = append(cands, c)
 		}
 	}
@@ -164,7 +164,7 @@ func (s *Service) Recommend(ctx context.Context, professionalID int64, chosen []
 	why := map[int64][]string{}
 	scores := map[int64]float64{}
 	for i, c := range cands {
-		id := x.docs[c.ord].editionID
+		id := x.editionIDs[c.ord]
 		ids[i] = id
 		scores[id] = c.score
 		for _, l := range c.why {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -214,15 +215,15 @@ func (x *index) compile(q Query) compiled {
 }
 
 // base reports whether d passes the filters that are not facets.
-func (c *compiled) base(d *doc) bool {
+func (c *compiled) base(x *index, ord uint32, d *doc) bool {
 	if d.flags&flagDead != 0 || !c.states[d.state] || d.end < c.from || d.start > c.to {
 		return false
 	}
-	return c.providers == nil || c.providers[d.provider]
+	return c.providers == nil || c.providers[x.providers[ord]]
 }
 
 // fails returns the set of facet filters d fails.
-func (c *compiled) fails(x *index, d *doc) uint32 {
+func (c *compiled) fails(x *index, ord uint32, d *doc) uint32 {
 	var m uint32
 	if c.anyType && !c.types[d.typ] {
 		m |= 1 << fType
@@ -233,31 +234,20 @@ func (c *compiled) fails(x *index, d *doc) uint32 {
 	if c.profMask != 0 && d.flags&flagAllProfessions == 0 && d.profMask&c.profMask == 0 {
 		m |= 1 << fProfession
 	}
-	if c.anyLine {
-		ok := false
-		for _, l := range d.lines {
-			if c.lines[l] {
-				ok = true
-				break
-			}
+	if c.anyLine || c.anyDim {
+		okL, okD := false, false
+		for _, l := range x.linesOf(ord) {
+			okL = okL || c.anyLine && c.lines[l]
+			okD = okD || c.anyDim && c.dims[x.lineDim[l]]
 		}
-		if !ok {
+		if c.anyLine && !okL {
 			m |= 1 << fLine
 		}
-	}
-	if c.anyDim {
-		ok := false
-		for _, l := range d.lines {
-			if c.dims[x.lineDim[l]] {
-				ok = true
-				break
-			}
-		}
-		if !ok {
+		if c.anyDim && !okD {
 			m |= 1 << fDimension
 		}
 	}
-	if c.anyCredit && !c.credits[creditBucket(d.credits)] {
+	if c.anyCredit && !c.credits[d.cbucket] {
 		m |= 1 << fCredits
 	}
 	if c.cost == 1 && d.flags&flagFree == 0 || c.cost == 2 && d.flags&flagFree != 0 {
@@ -269,7 +259,7 @@ func (c *compiled) fails(x *index, d *doc) uint32 {
 	return m
 }
 
-// counts holds the facet counts of one search.
+// counts holds the facet counts of one search (or one worker's share of it).
 type counts struct {
 	types    [4]int
 	regions  [256]int
@@ -282,54 +272,93 @@ type counts struct {
 	delivery [2]int // online, onsite
 }
 
-func (n *counts) add(x *index, d *doc, only int) {
-	all := only < 0
-	if all || only == fType {
-		n.types[d.typ]++
+func (n *counts) merge(o *counts) {
+	for i := range n.types {
+		n.types[i] += o.types[i]
 	}
-	if all || only == fRegion {
-		n.regions[d.region]++
+	for i := range n.regions {
+		n.regions[i] += o.regions[i]
+		n.dims[i] += o.dims[i]
 	}
-	if all || only == fProfession {
-		if d.flags&flagAllProfessions != 0 {
-			n.allProfs++
-		} else {
-			for m := d.profMask; m != 0; m &= m - 1 {
-				n.profs[bits.TrailingZeros32(m)]++
-			}
+	for i := range n.profs {
+		n.profs[i] += o.profs[i]
+	}
+	n.allProfs += o.allProfs
+	for i := range n.lines {
+		n.lines[i] += o.lines[i]
+	}
+	for i := range n.credits {
+		n.credits[i] += o.credits[i]
+	}
+	for i := range n.cost {
+		n.cost[i] += o.cost[i]
+		n.delivery[i] += o.delivery[i]
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// addAll counts a document that passes every filter, in every facet.
+func (n *counts) addAll(x *index, ord uint32, d *doc) {
+	n.types[d.typ]++
+	n.regions[d.region]++
+	if d.flags&flagAllProfessions != 0 {
+		n.allProfs++
+	} else {
+		for m := d.profMask; m != 0; m &= m - 1 {
+			n.profs[bits.TrailingZeros32(m)]++
 		}
 	}
-	if all || only == fLine {
-		for _, l := range d.lines {
+	ls := x.linesOf(ord)
+	var seen uint64
+	for _, l := range ls {
+		n.lines[l]++
+		di := x.lineDim[l]
+		if di < 64 && seen&(1<<di) == 0 {
+			seen |= 1 << di
+			n.dims[di]++
+		}
+	}
+	n.credits[d.cbucket]++
+	n.cost[b2i(d.flags&flagFree == 0)]++
+	n.delivery[b2i(d.flags&flagOnline == 0)]++
+}
+
+// addOne counts a document that fails only the filter of facet f, in that facet.
+func (n *counts) addOne(x *index, ord uint32, d *doc, f int) {
+	switch f {
+	case fType:
+		n.types[d.typ]++
+	case fRegion:
+		n.regions[d.region]++
+	case fProfession:
+		for m := d.profMask; m != 0; m &= m - 1 {
+			n.profs[bits.TrailingZeros32(m)]++
+		}
+	case fLine:
+		for _, l := range x.linesOf(ord) {
 			n.lines[l]++
 		}
-	}
-	if all || only == fDimension {
+	case fDimension:
 		var seen uint64
-		for _, l := range d.lines {
+		for _, l := range x.linesOf(ord) {
 			di := x.lineDim[l]
 			if di < 64 && seen&(1<<di) == 0 {
 				seen |= 1 << di
 				n.dims[di]++
 			}
 		}
-	}
-	if all || only == fCredits {
-		n.credits[creditBucket(d.credits)]++
-	}
-	if all || only == fCost {
-		if d.flags&flagFree != 0 {
-			n.cost[0]++
-		} else {
-			n.cost[1]++
-		}
-	}
-	if all || only == fDelivery {
-		if d.flags&flagOnline != 0 {
-			n.delivery[0]++
-		} else {
-			n.delivery[1]++
-		}
+	case fCredits:
+		n.credits[d.cbucket]++
+	case fCost:
+		n.cost[b2i(d.flags&flagFree == 0)]++
+	case fDelivery:
+		n.delivery[b2i(d.flags&flagOnline == 0)]++
 	}
 }
 
@@ -375,51 +404,106 @@ func (h *topK) offer(s scored, k int) {
 	}
 }
 
-// run executes a compiled query on the index: the ranked page and the facet counts.
+// worker is one share of a search: its total, counts and best hits.
+type worker struct {
+	total int
+	n     *counts
+	h     *topK
+}
+
+func (w *worker) visit(x *index, c *compiled, ord uint32, score float32, k int) {
+	d := &x.docs[ord]
+	if !c.base(x, ord, d) {
+		return
+	}
+	m := c.fails(x, ord, d)
+	switch {
+	case m == 0:
+		w.total++
+		w.n.addAll(x, ord, d)
+		w.h.offer(scored{ord, score, d.start}, k)
+	case m&(m-1) == 0:
+		w.n.addOne(x, ord, d, bits.TrailingZeros32(m))
+	}
+}
+
+// parallelFrom is the number of documents above which a search is split across the cores.
+const parallelFrom = 100_000
+
+// run executes a compiled query on the index: the ranked page and the facet counts. Without
+// text it visits only the editions ending on or after the From date (byEnd), and large
+// scans are split across the cores, each worker counting on its own and merged at the end.
 func (x *index) run(q Query, c compiled) (total int, page []scored, n *counts, terms []string) {
-	n = &counts{lines: make([]int, len(x.lineIDs))}
 	terms = italian.Terms(q.Text)
 	limit := q.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 20
 	}
 	k := limit + max(q.Offset, 0)
-	h := &topK{byDate: q.Sort == "date" || len(terms) == 0}
-	N := float32(len(x.docs) - x.dead + 1)
-	visit := func(ord uint32, score float32) {
-		d := &x.docs[ord]
-		if !c.base(d) {
-			return
-		}
-		m := c.fails(x, d)
-		switch {
-		case m == 0:
-			total++
-			n.add(x, d, -1)
-			h.offer(scored{ord, score, d.start}, k)
-		case m&(m-1) == 0:
-			n.add(x, d, bits.TrailingZeros32(m))
-		}
+	byDate := q.Sort == "date" || len(terms) == 0
+	newWorker := func() *worker {
+		return &worker{n: &counts{lines: make([]int, len(x.lineIDs))}, h: &topK{byDate: byDate}}
 	}
+	var ords []uint32
+	var scores []float32
+	count := len(x.docs)
+	at := func(i int) uint32 { return uint32(i) }
 	if len(terms) > 0 {
-		ords, scores := x.intersect(terms, func(df int) float32 { return float32(math.Log(float64(1 + N/float32(df)))) })
-		for i, o := range ords {
-			visit(o, scores[i])
+		N := float32(len(x.docs) - x.dead + 1)
+		ords, scores = x.intersect(terms, func(df int) float32 { return float32(math.Log(float64(1 + N/float32(df)))) })
+		count = len(ords)
+		at = func(i int) uint32 { return ords[i] }
+	} else if c.from > math.MinInt32 {
+		first := x.endFrom(c.from)
+		rest := x.byEnd[first:]
+		count = len(rest)
+		at = func(i int) uint32 { return rest[i] }
+	}
+	score := func(i int) float32 {
+		if scores != nil {
+			return scores[i]
 		}
-	} else {
-		for i := range x.docs {
-			visit(uint32(i), 0)
+		return 0
+	}
+	workers := 1
+	if count >= parallelFrom {
+		workers = min(runtime.GOMAXPROCS(0), 4)
+	}
+	ws := make([]*worker, workers)
+	var wg sync.WaitGroup
+	for w := range ws {
+		ws[w] = newWorker()
+		lo, hi := count*w/workers, count*(w+1)/workers
+		run := func(wk *worker) {
+			for i := lo; i < hi; i++ {
+				wk.visit(x, &c, at(i), score(i), k)
+			}
+		}
+		if workers == 1 {
+			run(ws[w])
+			continue
+		}
+		wg.Add(1)
+		go func(wk *worker) { defer wg.Done(); run(wk) }(ws[w])
+	}
+	wg.Wait()
+	main := ws[0]
+	for _, o := range ws[1:] {
+		main.total += o.total
+		main.n.merge(o.n)
+		for _, it := range o.h.items {
+			main.h.offer(it, k)
 		}
 	}
 	// Best first.
-	sorted := make([]scored, len(h.items))
+	sorted := make([]scored, len(main.h.items))
 	for i := len(sorted) - 1; i >= 0; i-- {
-		sorted[i] = heap.Pop(h).(scored)
+		sorted[i] = heap.Pop(main.h).(scored)
 	}
 	if q.Offset < len(sorted) {
 		page = sorted[max(q.Offset, 0):]
 	}
-	return total, page, n, terms
+	return main.total, page, main.n, terms
 }
 
 // Search runs a catalogue search. Everyone signed in may search published events; asking
@@ -451,7 +535,7 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	ids := make([]int64, len(page))
 	scores := map[int64]float64{}
 	for i, p := range page {
-		ids[i] = x.docs[p.ord].editionID
+		ids[i] = x.editionIDs[p.ord]
 		scores[ids[i]] = float64(p.score)
 	}
 	facets := s.facets(ctx, x, q, n)

@@ -181,3 +181,18 @@ func (s *Service) RuleSetInUse() RuleSet { return CurrentRuleSet() }
 // analyzerVersion is stored with each event's analysed terms; a start-up step re-analyses
 // events stored by another version.
 const analyzerVersion = italian.Version
+
+// EventCount returns the number of events in the catalogue (any state).
+func (s *Service) EventCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&n)
+	return n, err
+}
+
+// Warm builds the search index now (the first search would otherwise build it), logging
+// a failure instead of returning it: it runs in the background at start-up.
+func (s *Service) Warm(ctx context.Context) {
+	if _, err := s.searchIndex(ctx); err != nil {
+		s.Log.Warn("catalogue search index warm-up failed", "err", err)
+	}
+}

@@ -581,8 +581,8 @@ func (m WebModule) importPost(c *web.Ctx) error {
 	}
 	file, hdr, err := c.R.FormFile("file")
 	if err != nil {
-		return c.RenderForm("catalogue_import", c.T("cat.nav.import"), map[string]any{"Columns": Columns},
-			domain.Invalid("file", "%s", c.T("cat.import.nofile")))
+		// No file: show the form again with a notice (nothing was attempted).
+		return c.Render("catalogue_import", c.T("cat.nav.import"), map[string]any{"Columns": Columns, "NoFile": true})
 	}
 	defer file.Close()
 	body, err := io.ReadAll(file)

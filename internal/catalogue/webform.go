@@ -300,6 +300,13 @@ func (m WebModule) formPost(c *web.Ctx, id int64) error {
 			return err
 		}
 		title = c.T("cat.form.edit")
+		v, err := m.S.GetEvent(c.Context(), id)
+		if err != nil {
+			return err
+		}
+		if !v.Can.Edit {
+			return domain.Forbidden("%s", c.T("cat.form.noedit"))
+		}
 	}
 	if err := c.R.ParseForm(); err != nil {
 		return domain.Invalid("form", "modulo illeggibile")

@@ -10,7 +10,9 @@ import (
 // in each, and professionals. The registry capability replaces the SQL below with calls to
 // its services once they exist.
 func init() {
-	worldHooks = append(worldHooks, func(t *testing.T, w *World) {
+	// Prepended: capability files (catalogue_*, portfolio_*, ...) sort before this one, so
+	// their init functions run first, but their hooks need the base world.
+	worldHooks = append([]func(t *testing.T, w *World){func(t *testing.T, w *World) {
 		ctx := w.Env.Sys()
 		x := w.Env.M.DB
 		region := func(istat, minsal, iso, name string) int64 {
@@ -52,5 +54,5 @@ func init() {
 		w.IDs["professional.A"] = prof("RSSMRA85T10A562S", w.RegionA, w.IDs["org.A"])
 		w.IDs["professional.B"] = prof("RSSMRA79B11C566R", w.RegionB, w.IDs["org.B"])
 		w.Markers = append(w.Markers, "RSSMRA79B11C566R")
-	})
+	}}, worldHooks...)
 }

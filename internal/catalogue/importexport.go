@@ -870,20 +870,13 @@ func csvRecords(e Event) [][]string {
 	if e.AudienceAll {
 		profs = []string{"99"}
 	} else {
-		byProf := map[int][]string{}
-		var order []int
+		// One group per audience entry, so "1.58:1" (GPs, and every physician) survives.
 		for _, a := range e.Audience {
-			if _, ok := byProf[a.ProfessionCode]; !ok {
-				order = append(order, a.ProfessionCode)
-			}
 			if a.DisciplineCode != 0 {
-				byProf[a.ProfessionCode] = append(byProf[a.ProfessionCode], strconv.Itoa(a.DisciplineCode))
+				profs = append(profs, fmt.Sprintf("%d.%d", a.ProfessionCode, a.DisciplineCode))
 			} else {
-				byProf[a.ProfessionCode] = byProf[a.ProfessionCode][:0:0]
+				profs = append(profs, strconv.Itoa(a.ProfessionCode))
 			}
-		}
-		for _, p := range order {
-			profs = append(profs, strings.Join(append([]string{strconv.Itoa(p)}, byProf[p]...), "."))
 		}
 	}
 	var mods []string

@@ -43,6 +43,7 @@ type doc struct {
 	flags    uint8
 	cbucket  uint8 // credit bucket
 	nlines   uint8
+	month    uint16              // month of the start date, counted from January 2000 (the dates facet)
 	lines    [inlineLines]uint16 // line indexes; more than inlineLines go to index.extraLines
 }
 
@@ -90,6 +91,21 @@ func dayOf(date string) int32 {
 	}
 	return int32(t.Sub(epoch).Hours() / 24)
 }
+
+// monthOf numbers the month of a date from January 2000 (0) to 2049 (599); other dates
+// are clamped.
+func monthOf(date string) uint16 {
+	t, err := time.Parse(dateLayout, date)
+	if err != nil {
+		return 0
+	}
+	m := (t.Year()-2000)*12 + int(t.Month()) - 1
+	return uint16(min(max(m, 0), nMonths-1))
+}
+
+const nMonths = 600
+
+func monthLabel(m int) string { return fmt.Sprintf("%04d-%02d", 2000+m/12, m%12+1) }
 
 func dateOf(day int32) string { return epoch.AddDate(0, 0, int(day)).Format(dateLayout) }
 
@@ -296,6 +312,7 @@ func (x *index) add(e loadedEvent, lineDims map[int64]int64) {
 	var ords []uint32
 	for _, ed := range e.editions {
 		d := doc{start: dayOf(ed.start), end: dayOf(ed.end), typ: typeCode[e.typ], state: stateCode[e.state], region: x.regionOf(ed.region),
+			month:    monthOf(ed.start),
 			profMask: mask, cbucket: uint8(creditBucket(float32(e.credits))), nlines: uint8(min(len(lines), 255))}
 		copy(d.lines[:], lines)
 		if ed.online {

@@ -34,6 +34,7 @@ var messages = map[string][2]string{
 	"cat.facet.dimension":  {"Dimensione del portfolio", "Portfolio dimension"},
 	"cat.facet.line":       {"Linea del portfolio", "Portfolio line"},
 	"cat.facet.credits":    {"Crediti ECM", "ECM credits"},
+	"cat.facet.month":      {"Mese di inizio", "Start month"},
 	"cat.facet.cost":       {"Costo", "Cost"},
 	"cat.facet.delivery":   {"Modalità", "Delivery"},
 	"cat.facet.any":        {"Tutti", "Any"},

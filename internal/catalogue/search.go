@@ -270,6 +270,7 @@ type counts struct {
 	credits  [4]int
 	cost     [2]int // free, paid
 	delivery [2]int // online, onsite
+	months   [nMonths]int
 }
 
 func (n *counts) merge(o *counts) {
@@ -293,6 +294,9 @@ func (n *counts) merge(o *counts) {
 	for i := range n.cost {
 		n.cost[i] += o.cost[i]
 		n.delivery[i] += o.delivery[i]
+	}
+	for i := range n.months {
+		n.months[i] += o.months[i]
 	}
 }
 
@@ -327,6 +331,7 @@ func (n *counts) addAll(x *index, ord uint32, d *doc) {
 	n.credits[d.cbucket]++
 	n.cost[b2i(d.flags&flagFree == 0)]++
 	n.delivery[b2i(d.flags&flagOnline == 0)]++
+	n.months[d.month]++
 }
 
 // addOne counts a document that fails only the filter of facet f, in that facet.
@@ -712,6 +717,15 @@ func (s *Service) facets(ctx context.Context, x *index, q Query, n *counts) []Fa
 	f = Facet{Name: "credits"}
 	for i, b := range creditBuckets {
 		f.Values = append(f.Values, FacetValue{Key: b.key, Label: b.key, Count: n.credits[i], Selected: sel(q.Credits, b.key)})
+	}
+	out = append(out, f)
+	// Dates: the months editions start in (choosing one sets the From/To dates), first 24.
+	f = Facet{Name: "month"}
+	for m := 0; m < nMonths && len(f.Values) < 24; m++ {
+		if n.months[m] > 0 {
+			key := monthLabel(m)
+			f.Values = append(f.Values, FacetValue{Key: key, Label: key, Count: n.months[m], Selected: strings.HasPrefix(q.From, key) && strings.HasPrefix(q.To, key)})
+		}
 	}
 	out = append(out, f)
 	out = append(out, Facet{Name: "cost", Values: []FacetValue{

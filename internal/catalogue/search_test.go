@@ -78,6 +78,10 @@ func TestSearchItalianWithFacets(t *testing.T) {
 		if r.Total != 1 || facet(r, "type", TypeRES) != 1 || facet(r, "type", TypeFAD) != 1 || facet(r, "cost", "paid") != 1 {
 			t.Fatalf("type facet: total %d %+v", r.Total, r.Facets)
 		}
+		r, _ = f.s.Search(pro, Query{})
+		if facet(r, "month", "2027-03") != 1 || facet(r, "month", "2027-01") != 1 {
+			t.Fatalf("dates facet: %+v", r.Facets)
+		}
 		r, _ = f.s.Search(pro, Query{Cost: "free"})
 		if r.Total != 1 || r.Hits[0].EventID != tele.ID {
 			t.Fatalf("free: %+v", r.Hits)

@@ -285,12 +285,20 @@ func exportFilter(c *web.Ctx) ExportFilter {
 
 // ---- pages ----
 
+type monthLink struct {
+	Label    string
+	URL      string
+	Count    int
+	Selected bool
+}
+
 type searchData struct {
 	Query    Query
 	Raw      url.Values
 	Result   Result
 	Period   string
 	Facets   map[string]Facet
+	Months   []monthLink
 	Page     int
 	Pages    int
 	PrevURL  string
@@ -318,6 +326,22 @@ func (m WebModule) searchPage(c *web.Ctx) error {
 		d.Facets[f.Name] = f
 	}
 	d.Pages = (res.Total + q.Limit - 1) / q.Limit
+	for _, mv := range d.Facets["month"].Values {
+		t, err := time.Parse("2006-01", mv.Key)
+		if err != nil {
+			continue
+		}
+		w := url.Values{}
+		for k, vs := range v {
+			if k != "page" && k != "from" && k != "to" && k != "period" {
+				w[k] = vs
+			}
+		}
+		w.Set("period", "custom")
+		w.Set("from", t.Format(dateLayout))
+		w.Set("to", t.AddDate(0, 1, -1).Format(dateLayout))
+		d.Months = append(d.Months, monthLink{Label: t.Format("01/2006"), URL: "/catalogue?" + w.Encode(), Count: mv.Count, Selected: mv.Selected})
+	}
 	link := func(p int) string {
 		w := url.Values{}
 		for k, vs := range v {

@@ -151,8 +151,24 @@ func TestCatalogueJourney(t *testing.T) {
 			t.Fatalf("search: %s", snippet(s.Body, "s-total"))
 		}
 
-		// The analysis reproduces the programme's table, on the page, in the files and the CLI.
+		// Every catalogue page renders without missing messages or formatting errors, in
+		// both languages.
 		admin := env.Client().Login("admin", apptest.AdminPassword)
+		for _, c := range []struct {
+			cl   *apptest.Client
+			path string
+		}{{prov, "/provider/events"}, {prov, "/events/new"}, {prov, "/events/" + id[1]}, {prov, "/catalogue/import"}, {rev, "/review/events"},
+			{rev, "/events/" + id[1]}, {pro, "/catalogue?period=all"}, {pro, "/catalogue/for-me"}, {admin, "/catalogue/analysis"}, {admin, "/events/" + id[1] + "/edit"}} {
+			for _, lang := range []string{"it", "en"} {
+				r := c.cl.Get(c.path + sep(c.path) + "lang=" + lang)
+				if r.Status != 200 || strings.Contains(r.Body, "%!") || regexp.MustCompile(`>\s*cat\.[a-z.]+\s*<|"cat\.[a-z]+\.[a-z.]+"`).MatchString(r.Body) {
+					t.Fatalf("%s (%s): %d, missing message or format error: %s", c.path, lang, r.Status,
+						regexp.MustCompile(`.{80}(%!|>\s*cat\.[a-z.]+|"cat\.[a-z]+\.[a-z.]+").{40}`).FindString(r.Body))
+				}
+			}
+		}
+
+		// The analysis reproduces the programme's table, on the page, in the files and the CLI.
 		an := admin.Get("/catalogue/analysis?from=2023-01-01&to=2024-12-31")
 		for _, want := range []string{"<td>622</td><td>440</td><td>106</td><td>71</td><td>5</td>", "Sanità digitale · 2024</th><td>19</td>", `role="img"`} {
 			if !strings.Contains(an.Body, want) {
@@ -221,6 +237,13 @@ func TestCatalogueImportExport(t *testing.T) {
 			t.Fatalf("CLI re-import of the national export: %s", out)
 		}
 	})
+}
+
+func sep(path string) string {
+	if strings.Contains(path, "?") {
+		return "&"
+	}
+	return "?"
 }
 
 func upload(t *testing.T, c *apptest.Client, name, body string) apptest.Response {

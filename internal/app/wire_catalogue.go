@@ -61,8 +61,14 @@ func demoCatalogueAccounts(ctx context.Context, m *Main, res catalogue.DemoResul
 		{Username: "catalogo.revisore", DisplayName: "Revisore regionale demo (catalogo)", Password: "demo-catalogo-revisore", Role: domain.RoleRegional, RegionID: region},
 	}
 	for _, a := range accounts {
-		if _, err := m.Auth.CreateUser(ctx, a); err != nil && domain.ErrorCode(err) != domain.ECONFLICT {
-			return fmt.Errorf("demo account %s: %w", a.Username, err)
+		var n int
+		if err := m.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE username = $1`, a.Username).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			if _, err := m.Auth.CreateUser(ctx, a); err != nil {
+				return fmt.Errorf("demo account %s: %w", a.Username, err)
+			}
 		}
 		scope := fmt.Sprintf("provider %d", a.OrganisationID)
 		if a.Role == domain.RoleRegional {

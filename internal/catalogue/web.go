@@ -377,7 +377,18 @@ func (m WebModule) eventPage(c *web.Ctx) error {
 	if v.Can.ReviewLines || v.Can.Edit {
 		sugg, err := m.S.SuggestLines(c.Context(), v.Title, v.Description, 5)
 		if err == nil {
-			data["Suggestions"] = sugg
+			// Only suggestions the event does not have yet.
+			var fresh []Suggestion
+			for _, sg := range sugg {
+				has := false
+				for _, l := range v.Lines {
+					has = has || l.LineID == sg.LineID
+				}
+				if !has {
+					fresh = append(fresh, sg)
+				}
+			}
+			data["Suggestions"] = fresh
 		}
 		r, err := m.S.loadRefsPortfolioOnly(c.Context())
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"esd/internal/db"
@@ -86,25 +88,47 @@ func (r *Recorder) Add(c Change) {
 	r.n++
 }
 
-// Flush writes the queued changes inside tx.
+// Flush writes the queued changes inside tx, in multi-row statements of up to recorderRows
+// rows: one statement per row (or per small batch) costs more than the import it records.
 func (r *Recorder) Flush(tx db.Querier) error {
 	const cols = 11
-	const per = 80 // stays below SQLite's and PostgreSQL's parameter limits
-	for start := 0; start < r.n; start += per {
-		end := min(start+per, r.n)
-		q := `INSERT INTO audit_log (at, actor_user_id, actor_name, actor_role, request_id, action, entity, entity_id, region_id, before_json, after_json) VALUES `
-		for i := start; i < end; i++ {
-			if i > start {
-				q += ", "
-			}
-			q += "(" + db.Placeholders((i-start)*cols+1, cols) + ")"
-		}
-		if _, err := tx.ExecContext(r.ctx, q, r.rows[start*cols:end*cols]...); err != nil {
+	for start := 0; start < r.n; start += recorderRows {
+		end := min(start+recorderRows, r.n)
+		if _, err := tx.ExecContext(r.ctx, recorderInsert(end-start), r.rows[start*cols:end*cols]...); err != nil {
 			return err
 		}
 	}
 	r.rows, r.n = r.rows[:0], 0
 	return nil
+}
+
+// recorderRows keeps a statement under both databases' parameter limits (SQLite 32766,
+// PostgreSQL 65535) with 11 columns a row.
+const recorderRows = 1000
+
+var (
+	insertMu    sync.Mutex
+	insertCache = map[int]string{}
+)
+
+// recorderInsert returns the multi-row INSERT for n rows, built once per n.
+func recorderInsert(n int) string {
+	insertMu.Lock()
+	defer insertMu.Unlock()
+	if q, ok := insertCache[n]; ok {
+		return q
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO audit_log (at, actor_user_id, actor_name, actor_role, request_id, action, entity, entity_id, region_id, before_json, after_json) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + db.Placeholders(i*11+1, 11) + ")")
+	}
+	q := b.String()
+	insertCache[n] = q
+	return q
 }
 
 func idString(v any) string {

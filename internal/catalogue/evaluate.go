@@ -36,7 +36,7 @@ func (s *Service) EvaluateSuggestions(ctx context.Context, labelled io.Reader) (
 	rep.Portfolio = strings.TrimSpace(r.fw.Code + " " + r.fw.Version)
 	lines := r.currentLines()
 	rep.Lines = len(lines)
-	topics := resolveTopics(lines)
+	topics := topicsFor(r.fw, lines)
 	for _, t := range Topics {
 		if len(topics[t.Key]) == 0 {
 			rep.Unresolved = append(rep.Unresolved, t.Key)

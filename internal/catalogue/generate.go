@@ -43,7 +43,7 @@ func (s *Service) NewGenerator(ctx context.Context, seed uint64, providers []Gen
 	if len(providers) == 0 {
 		return nil, domain.Invalid("providers", "no provider to generate events for")
 	}
-	g := &Generator{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), refs: r, topics: resolveTopics(r.currentLines()),
+	g := &Generator{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), refs: r, topics: topicsFor(r.fw, r.currentLines()),
 		providers: providers, comuni: map[int64][]string{}, today: time.Now().UTC().Format(dateLayout)}
 	for id := range r.regions {
 		g.regions = append(g.regions, id)

@@ -60,7 +60,7 @@ const (
 	qTitle = 2.0
 	qDesc  = 1.0
 	// a pair of adjacent stems weighs like this share of a single stem
-	pairWeight = 1.5
+	pairWeight = 0.5
 )
 
 func addTerms(m map[string]float64, text string, w float64) {

@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	_ "embed" // the topic → line table
 	"strings"
 
 	"esd/internal/italian"
@@ -199,6 +200,48 @@ func fill(tpl string, pick func(n int) int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	s = strings.TrimSuffix(strings.TrimSpace(s), ":")
 	return strings.ReplaceAll(s, " :", ":")
+}
+
+//go:embed data/topic_lines.csv
+var topicLinesCSV string
+
+// topicLines returns the explicit topic → line codes of a portfolio (by its code), if the
+// embedded table has them.
+func topicLines(portfolio string) map[string][]string {
+	out := map[string][]string{}
+	for _, line := range strings.Split(topicLinesCSV, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "portfolio;") {
+			continue
+		}
+		f := strings.Split(line, ";")
+		if len(f) == 3 && f[0] == portfolio {
+			out[f[1]] = strings.Fields(f[2])
+		}
+	}
+	return out
+}
+
+// topicsFor resolves the topics on a portfolio: the explicit table when it knows the
+// portfolio (codes of lines that no longer exist are skipped), the phrases otherwise.
+func topicsFor(fw framework, lines []lineRef) map[string][]int64 {
+	explicit := topicLines(fw.Code)
+	if len(explicit) == 0 {
+		return resolveTopics(lines)
+	}
+	byCode := map[string]int64{}
+	for _, l := range lines {
+		byCode[l.Code] = l.ID
+	}
+	out := map[string][]int64{}
+	for topic, codes := range explicit {
+		for _, c := range codes {
+			if id, ok := byCode[c]; ok {
+				out[topic] = append(out[topic], id)
+			}
+		}
+	}
+	return out
 }
 
 // resolveTopics returns, for each topic, the lines of the current portfolio it covers: the

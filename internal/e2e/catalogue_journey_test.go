@@ -51,7 +51,7 @@ func TestCatalogueJourney(t *testing.T) {
 		}
 		form := url.Values{"code": {"J-2027-01"}, "title": {"Telemonitoraggio dei pazienti cronici nelle cure primarie"},
 			"description": {"Selezione dei pazienti, gestione degli allarmi e ruolo dell'infermiere di famiglia."},
-			"type": {"RES"}, "subtype": {"1"}, "hours": {"7,5"}, "interactive_hours": {"2"}, "participants": {"20"}, "objective": {"17"},
+			"type":        {"RES"}, "subtype": {"1"}, "hours": {"7,5"}, "interactive_hours": {"2"}, "participants": {"20"}, "objective": {"17"},
 			"profession": {"14", "1"}, "cost": {"0"}, "editions.0.start_date": {start}, "editions.0.end_date": {start},
 			"editions.0.region_id": {fmt.Sprint(regionA)}, "action": {"preview"}}
 		res := prov.PostForm("/events/new", form)
@@ -87,12 +87,12 @@ func TestCatalogueJourney(t *testing.T) {
 		}
 		// Fix the credits through the API (the computed value) and submit.
 		var ev catalogue.EventView
-		prov.Get("/api/v1/events/" + id[1]).JSON(t, &ev)
+		prov.Get("/api/v1/events/"+id[1]).JSON(t, &ev)
 		in := map[string]any{"code": ev.Code, "title": ev.Title, "description": ev.Description, "type": ev.Type, "subtype": ev.SubType,
 			"hours": ev.Hours, "interactive_hours": ev.InteractiveHours, "participants": ev.Participants, "objective": ev.ObjectiveCode,
 			"audience": []map[string]int{{"profession": 14}, {"profession": 1}}, "credits": 0, "cost": 0,
 			"editions": []map[string]any{{"start_date": start, "end_date": start, "region_id": regionA}},
-			"lines": []map[string]any{{"line_id": ev.Lines[0].LineID, "level": 2, "origin": "suggestion", "score": 0.5}}}
+			"lines":    []map[string]any{{"line_id": ev.Lines[0].LineID, "level": 2, "origin": "suggestion", "score": 0.5}}}
 		if r := prov.SendJSON("PUT", "/api/v1/events/"+id[1], in); r.Status != 200 {
 			t.Fatalf("update: %d %s", r.Status, r.Body)
 		}

@@ -116,7 +116,7 @@ func EnsurePortfolio(ctx context.Context, d *db.DB) (int64, error) {
 	err = d.Tx(ctx, func(tx *sql.Tx) error {
 		now := db.Now()
 		if err := tx.QueryRowContext(ctx, `INSERT INTO framework_versions (code, version, title_it, title_en, state, illustrative, source, created_at, published_at)
-			VALUES ('ESD-TEST', '1', 'Portfolio di prova del catalogo', 'Catalogue test portfolio', 'published', TRUE, 'cattest fixture', $1, $1) RETURNING id`, now).Scan(&id); err != nil {
+			VALUES ('ESD-TEST', '1', 'Portfolio di prova del catalogo', 'Catalogue test portfolio', 'draft', TRUE, 'cattest fixture', $1, NULL) RETURNING id`, now).Scan(&id); err != nil {
 			return err
 		}
 		for lv, name := range []string{"Base", "Intermedio", "Avanzato", "Specialistico"} {
@@ -139,7 +139,9 @@ func EnsurePortfolio(ctx context.Context, d *db.DB) (int64, error) {
 			}
 			items[it.Code] = iid
 		}
-		return nil
+		// Published last: the portfolio's triggers freeze a published version.
+		_, err := tx.ExecContext(ctx, `UPDATE framework_versions SET state = 'published', published_at = $1 WHERE id = $2`, now, id)
+		return err
 	})
 	return id, err
 }

@@ -37,6 +37,8 @@ type BenchResult struct {
 	RatioP95      float64 `json:"ratio_p95"`
 	FacetOnlyP95  float64 `json:"facet_only_p95_ms"`
 	TargetP95ms   float64 `json:"target_p95_ms"`
+	// Slowest are the five slowest queries, to see what costs.
+	Slowest []string `json:"slowest"`
 }
 
 // JSONLines returns one JSON line per metric in the format of performance.md.
@@ -120,6 +122,12 @@ func BenchSearch(ctx context.Context, d *db.DB, nEvents int, log *slog.Logger) (
 	rng := rand.New(rand.NewPCG(7, 11))
 	var lat, base, facetOnly []float64
 	var hits int
+	type timed struct {
+		ms float64
+		q  Query
+		n  int
+	}
+	var all []timed
 	for i, q := range queries {
 		t0 := time.Now()
 		r, err := s.Search(pctx, q)
@@ -139,11 +147,17 @@ func BenchSearch(ctx context.Context, d *db.DB, nEvents int, log *slog.Logger) (
 			continue
 		}
 		lat = append(lat, ms)
+		all = append(all, timed{ms, q, r.Total})
 		base = append(base, bms)
 		if q.Text == "" {
 			facetOnly = append(facetOnly, ms)
 		}
 		hits += r.Total
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ms > all[j].ms })
+	for _, t := range all[:min(5, len(all))] {
+		res.Slowest = append(res.Slowest, fmt.Sprintf("%.1f ms, %d hits: q=%q type=%v region=%v profession=%v line=%v cost=%q delivery=%q from=%q",
+			t.ms, t.n, t.q.Text, t.q.Types, t.q.Regions, t.q.Professions, t.q.Lines, t.q.Cost, t.q.Delivery, t.q.From))
 	}
 	res.Queries = len(lat)
 	res.P50ms, res.P95ms, res.P99ms = pct(lat, 50), pct(lat, 95), pct(lat, 99)

@@ -53,6 +53,9 @@ func BenchmarkSearch(b *testing.B) {
 		b.ReportMetric(res.RatioP95, "ratio-p95")
 		b.ReportMetric(res.IndexBuildMs, "index-build-ms")
 		b.Log(res.String())
+		for _, q := range res.Slowest {
+			b.Log("slow: ", q)
+		}
 		for _, l := range res.JSONLines() {
 			b.Log(l)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/bits"
 	"sort"
 	"strings"
 	"sync"
@@ -59,10 +60,28 @@ type index struct {
 	credits    []float32
 	extraLines map[uint32][]uint16
 	// byEnd holds every ord sorted by end date, so a search from a date on (the default
-	// "upcoming" search) skips the past without looking at it.
+	// "upcoming" search) skips the past without looking at it; byStart by start date, for
+	// the first page of a search with no filter at all.
 	byEnd   []uint32
-	dead    int
-	byEvent map[int64][]uint32
+	byStart []uint32
+	// Facet postings: for each facet value, the sorted ords having it. A search without text
+	// but with facet filters visits only the documents that fail at most one filter, which
+	// all lie in the union of any two filters' lists.
+	typeP     [4][]uint32
+	regionP   [256][]uint32
+	profP     [32][]uint32 // profP[0]: editions open to every profession
+	dimP      [256][]uint32
+	creditP   [4][]uint32
+	costP     [2][]uint32 // free, paid
+	deliveryP [2][]uint32 // online, onsite
+	// pub counts every facet over the published documents, kept current on add and
+	// replace; a search with no text and no filter but the default is answered from it.
+	pub      *counts
+	pubTotal int
+	dead     int
+	// byEvent maps an event to its documents, which are consecutive: first ord << 16 |
+	// count. No pointers in the values, so the garbage collector skips the map's contents.
+	byEvent map[int64]uint64
 	// postings: term → sorted entries ord<<1 | 1 if the term is in the title.
 	postings map[string][]uint32
 	// linePostings: line index → sorted ords of documents mapped to the line.
@@ -110,7 +129,7 @@ func monthLabel(m int) string { return fmt.Sprintf("%04d-%02d", 2000+m/12, m%12+
 func dateOf(day int32) string { return epoch.AddDate(0, 0, int(day)).Format(dateLayout) }
 
 func newIndex() *index {
-	return &index{byEvent: map[int64][]uint32{}, postings: map[string][]uint32{}, lineIdx: map[int64]uint16{}, extraLines: map[uint32][]uint16{},
+	return &index{byEvent: map[int64]uint64{}, postings: map[string][]uint32{}, lineIdx: map[int64]uint16{}, extraLines: map[uint32][]uint16{},
 		dimIdx: map[int64]uint8{}, regionIdx: map[int64]uint8{}, dimIDs: []int64{0}, regionIDs: []int64{0}, lineDim: nil}
 }
 
@@ -276,12 +295,25 @@ func loadEvents(ctx context.Context, q *sql.DB, since int64, fn func(loadedEvent
 	return flush()
 }
 
+// isPublished reports whether a state code is one of the published states.
+func isPublished(st uint8) bool {
+	return st == stateCode[StateAccredited] || st == stateCode[StateRunning] || st == stateCode[StateClosed]
+}
+
 // add appends the documents of one event (its editions) to the index.
 func (x *index) add(e loadedEvent, lineDims map[int64]int64) {
-	if old, ok := x.byEvent[e.id]; ok {
-		for _, o := range old {
-			if x.docs[o].flags&flagDead == 0 {
-				x.docs[o].flags |= flagDead
+	if x.pub == nil {
+		x.pub = &counts{}
+	}
+	if span, ok := x.byEvent[e.id]; ok {
+		for o := uint32(span >> 16); o < uint32(span>>16)+uint32(span&0xffff); o++ {
+			d := &x.docs[o]
+			if d.flags&flagDead == 0 {
+				if isPublished(d.state) {
+					x.pub.addAllN(x, o, d, -1)
+					x.pubTotal--
+				}
+				d.flags |= flagDead
 				x.dead++
 			}
 		}
@@ -344,8 +376,34 @@ func (x *index) add(e loadedEvent, lineDims map[int64]int64) {
 		for _, l := range lines {
 			x.linePostings[l] = append(x.linePostings[l], ord)
 		}
+		x.typeP[d.typ] = append(x.typeP[d.typ], ord)
+		x.regionP[d.region] = append(x.regionP[d.region], ord)
+		if d.flags&flagAllProfessions != 0 {
+			x.profP[0] = append(x.profP[0], ord)
+		} else {
+			for m := d.profMask; m != 0; m &= m - 1 {
+				p := bits.TrailingZeros32(m)
+				x.profP[p] = append(x.profP[p], ord)
+			}
+		}
+		var seen uint64
+		for _, l := range lines {
+			if di := x.lineDim[l]; di < 64 && seen&(1<<di) == 0 {
+				seen |= 1 << di
+				x.dimP[di] = append(x.dimP[di], ord)
+			}
+		}
+		x.creditP[d.cbucket] = append(x.creditP[d.cbucket], ord)
+		x.costP[b2i(d.flags&flagFree == 0)] = append(x.costP[b2i(d.flags&flagFree == 0)], ord)
+		x.deliveryP[b2i(d.flags&flagOnline == 0)] = append(x.deliveryP[b2i(d.flags&flagOnline == 0)], ord)
+		if isPublished(d.state) {
+			x.pub.addAllN(x, ord, &x.docs[ord], 1)
+			x.pubTotal++
+		}
 	}
-	x.byEvent[e.id] = ords
+	if len(ords) > 0 {
+		x.byEvent[e.id] = uint64(ords[0])<<16 | uint64(min(len(ords), 0xffff))
+	}
 }
 
 // linesOf returns the line indexes of a document.
@@ -357,36 +415,73 @@ func (x *index) linesOf(ord uint32) []uint16 {
 	return d.lines[:d.nlines]
 }
 
-// mergeByEnd adds the ords from first on to byEnd, keeping it sorted by end date: the new
-// ords are sorted among themselves and merged in one pass.
+// mergeByEnd adds the ords from first on to byEnd and byStart, keeping them sorted by end
+// and start date: the new ords are sorted among themselves and merged in one pass.
 func (x *index) mergeByEnd(first int) {
+	x.byEnd = x.mergeSorted(x.byEnd, first, func(o uint32) int32 { return x.docs[o].end })
+	x.byStart = x.mergeSorted(x.byStart, first, func(o uint32) int32 { return x.docs[o].start })
+}
+
+func (x *index) mergeSorted(list []uint32, first int, key func(uint32) int32) []uint32 {
 	n := len(x.docs) - first
 	if n <= 0 {
-		return
+		return list
 	}
 	fresh := make([]uint32, n)
 	for i := range fresh {
 		fresh[i] = uint32(first + i)
 	}
-	end := func(o uint32) int32 { return x.docs[o].end }
-	sort.Slice(fresh, func(i, j int) bool { return end(fresh[i]) < end(fresh[j]) })
-	if len(x.byEnd) == 0 {
-		x.byEnd = fresh
-		return
+	sort.Slice(fresh, func(i, j int) bool { return key(fresh[i]) < key(fresh[j]) })
+	if len(list) == 0 {
+		return fresh
 	}
-	merged := make([]uint32, 0, len(x.byEnd)+n)
+	merged := make([]uint32, 0, len(list)+n)
 	i, j := 0, 0
-	for i < len(x.byEnd) && j < len(fresh) {
-		if end(x.byEnd[i]) <= end(fresh[j]) {
-			merged = append(merged, x.byEnd[i])
+	for i < len(list) && j < len(fresh) {
+		if key(list[i]) <= key(fresh[j]) {
+			merged = append(merged, list[i])
 			i++
 		} else {
 			merged = append(merged, fresh[j])
 			j++
 		}
 	}
-	merged = append(append(merged, x.byEnd[i:]...), fresh[j:]...)
-	x.byEnd = merged
+	return append(append(merged, list[i:]...), fresh[j:]...)
+}
+
+// union merges sorted ord lists into one sorted list without repeats.
+func union(lists ...[]uint32) []uint32 {
+	var nonEmpty [][]uint32
+	total := 0
+	for _, l := range lists {
+		if len(l) > 0 {
+			nonEmpty = append(nonEmpty, l)
+			total += len(l)
+		}
+	}
+	switch len(nonEmpty) {
+	case 0:
+		return nil
+	case 1:
+		return nonEmpty[0]
+	}
+	out := make([]uint32, 0, total)
+	pos := make([]int, len(nonEmpty))
+	for {
+		best, bi := uint32(0), -1
+		for k, l := range nonEmpty {
+			if pos[k] < len(l) && (bi < 0 || l[pos[k]] < best) {
+				best, bi = l[pos[k]], k
+			}
+		}
+		if bi < 0 {
+			return out
+		}
+		if len(out) == 0 || out[len(out)-1] != best {
+			out = append(out, best)
+		}
+		pos[bi]++
+	}
 }
 
 // endFrom returns the position in byEnd of the first document ending on or after day.

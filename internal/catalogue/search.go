@@ -308,30 +308,36 @@ func b2i(b bool) int {
 }
 
 // addAll counts a document that passes every filter, in every facet.
-func (n *counts) addAll(x *index, ord uint32, d *doc) {
-	n.types[d.typ]++
-	n.regions[d.region]++
+func (n *counts) addAll(x *index, ord uint32, d *doc) { n.addAllN(x, ord, d, 1) }
+
+// addAllN adds k (1, or -1 to take a replaced document out of the published counts).
+func (n *counts) addAllN(x *index, ord uint32, d *doc, k int) {
+	n.types[d.typ] += k
+	n.regions[d.region] += k
 	if d.flags&flagAllProfessions != 0 {
-		n.allProfs++
+		n.allProfs += k
 	} else {
 		for m := d.profMask; m != 0; m &= m - 1 {
-			n.profs[bits.TrailingZeros32(m)]++
+			n.profs[bits.TrailingZeros32(m)] += k
 		}
 	}
 	ls := x.linesOf(ord)
 	var seen uint64
 	for _, l := range ls {
-		n.lines[l]++
+		for int(l) >= len(n.lines) {
+			n.lines = append(n.lines, 0)
+		}
+		n.lines[l] += k
 		di := x.lineDim[l]
 		if di < 64 && seen&(1<<di) == 0 {
 			seen |= 1 << di
-			n.dims[di]++
+			n.dims[di] += k
 		}
 	}
-	n.credits[d.cbucket]++
-	n.cost[b2i(d.flags&flagFree == 0)]++
-	n.delivery[b2i(d.flags&flagOnline == 0)]++
-	n.months[d.month]++
+	n.credits[d.cbucket] += k
+	n.cost[b2i(d.flags&flagFree == 0)] += k
+	n.delivery[b2i(d.flags&flagOnline == 0)] += k
+	n.months[d.month] += k
 }
 
 // addOne counts a document that fails only the filter of facet f, in that facet.
@@ -451,24 +457,33 @@ func (x *index) run(q Query, c compiled) (total int, page []scored, n *counts, t
 	}
 	var ords []uint32
 	var scores []float32
+	onlyFacet := -1 // with one filter and the default base: its facet comes from x.pub
 	count := len(x.docs)
-	at := func(i int) uint32 { return uint32(i) }
 	if len(terms) > 0 {
 		N := float32(len(x.docs) - x.dead + 1)
-		ords, scores = x.intersect(terms, func(df int) float32 { return float32(math.Log(float64(1 + N/float32(df)))) })
+		ords, scores = x.intersect(terms, func(df int) float32 { return idf(N, df) })
 		count = len(ords)
-		at = func(i int) uint32 { return ords[i] }
-	} else if c.from > math.MinInt32 {
-		first := x.endFrom(c.from)
-		rest := x.byEnd[first:]
-		count = len(rest)
-		at = func(i int) uint32 { return rest[i] }
-	}
-	score := func(i int) float32 {
-		if scores != nil {
-			return scores[i]
+	} else {
+		// Without text: the fewest documents that can matter.
+		lists := x.filterLists(&c)
+		switch {
+		case len(lists) == 0 && c.isDefaultBase():
+			return x.runPublished(q, k, byDate, terms)
+		case len(lists) >= 2:
+			sort.Slice(lists, func(i, j int) bool { return len(lists[i].ords) < len(lists[j].ords) })
+			ords = union(lists[0].ords, lists[1].ords)
+			count = len(ords)
+		case len(lists) == 1 && c.isDefaultBase():
+			ords = lists[0].ords
+			count = len(ords)
+			onlyFacet = lists[0].facet
 		}
-		return 0
+		if c.from > math.MinInt32 {
+			if first := x.endFrom(c.from); len(x.byEnd)-first < count || ords == nil {
+				rest := x.byEnd[first:]
+				ords, count, onlyFacet = rest, len(rest), -1
+			}
+		}
 	}
 	workers := 1
 	if count >= parallelFrom {
@@ -480,8 +495,19 @@ func (x *index) run(q Query, c compiled) (total int, page []scored, n *counts, t
 		ws[w] = newWorker()
 		lo, hi := count*w/workers, count*(w+1)/workers
 		run := func(wk *worker) {
-			for i := lo; i < hi; i++ {
-				wk.visit(x, &c, at(i), score(i), k)
+			switch {
+			case scores != nil:
+				for i := lo; i < hi; i++ {
+					wk.visit(x, &c, ords[i], scores[i], k)
+				}
+			case ords != nil:
+				for _, o := range ords[lo:hi] {
+					wk.visit(x, &c, o, 0, k)
+				}
+			default:
+				for i := lo; i < hi; i++ {
+					wk.visit(x, &c, uint32(i), 0, k)
+				}
 			}
 		}
 		if workers == 1 {
@@ -500,6 +526,9 @@ func (x *index) run(q Query, c compiled) (total int, page []scored, n *counts, t
 			main.h.offer(it, k)
 		}
 	}
+	if onlyFacet >= 0 {
+		main.n.copyFacet(x.pub, onlyFacet)
+	}
 	// Best first.
 	sorted := make([]scored, len(main.h.items))
 	for i := len(sorted) - 1; i >= 0; i-- {
@@ -509,6 +538,152 @@ func (x *index) run(q Query, c compiled) (total int, page []scored, n *counts, t
 		page = sorted[max(q.Offset, 0):]
 	}
 	return main.total, page, main.n, terms
+}
+
+// idf weighs a term found in df of N documents.
+func idf(N float32, df int) float32 { return float32(math.Log(float64(1 + N/float32(df)))) }
+
+// italianTerms is the analysis of query text.
+func italianTerms(text string) []string { return italian.Terms(text) }
+
+// filterList is the union of the postings of one active facet filter.
+type filterList struct {
+	facet int
+	ords  []uint32
+}
+
+// filterLists returns, for each active facet filter, the documents passing it.
+func (x *index) filterLists(c *compiled) []filterList {
+	var out []filterList
+	pick := func(facet int, lists [][]uint32) {
+		out = append(out, filterList{facet, union(lists...)})
+	}
+	if c.anyType {
+		var ls [][]uint32
+		for i, on := range c.types {
+			if on {
+				ls = append(ls, x.typeP[i])
+			}
+		}
+		pick(fType, ls)
+	}
+	if c.anyRegion {
+		var ls [][]uint32
+		for i, on := range c.regions {
+			if on {
+				ls = append(ls, x.regionP[i])
+			}
+		}
+		pick(fRegion, ls)
+	}
+	if c.profMask != 0 {
+		ls := [][]uint32{x.profP[0]}
+		for m := c.profMask; m != 0; m &= m - 1 {
+			ls = append(ls, x.profP[bits.TrailingZeros32(m)])
+		}
+		pick(fProfession, ls)
+	}
+	if c.anyLine {
+		var ls [][]uint32
+		for i, on := range c.lines {
+			if on {
+				ls = append(ls, x.linePostings[i])
+			}
+		}
+		pick(fLine, ls)
+	}
+	if c.anyDim {
+		var ls [][]uint32
+		for i, on := range c.dims {
+			if on {
+				ls = append(ls, x.dimP[i])
+			}
+		}
+		pick(fDimension, ls)
+	}
+	if c.anyCredit {
+		var ls [][]uint32
+		for i, on := range c.credits {
+			if on {
+				ls = append(ls, x.creditP[i])
+			}
+		}
+		pick(fCredits, ls)
+	}
+	if c.cost != 0 {
+		pick(fCost, [][]uint32{x.costP[c.cost-1]})
+	}
+	if c.delivery != 0 {
+		pick(fDelivery, [][]uint32{x.deliveryP[c.delivery-1]})
+	}
+	return out
+}
+
+// isDefaultBase reports whether the query filters nothing but the facets: published
+// states, every provider, every date. x.pub holds the counts of that base.
+func (c *compiled) isDefaultBase() bool {
+	if c.providers != nil || c.from != math.MinInt32 || c.to != math.MaxInt32 {
+		return false
+	}
+	for st, on := range c.states {
+		if on != isPublished(uint8(st)) {
+			return false
+		}
+	}
+	return true
+}
+
+// copyFacet replaces one facet's counts with o's.
+func (n *counts) copyFacet(o *counts, facet int) {
+	switch facet {
+	case fType:
+		n.types = o.types
+	case fRegion:
+		n.regions = o.regions
+	case fProfession:
+		n.profs, n.allProfs = o.profs, o.allProfs
+	case fLine:
+		copy(n.lines, o.lines)
+	case fDimension:
+		n.dims = o.dims
+	case fCredits:
+		n.credits = o.credits
+	case fCost:
+		n.cost = o.cost
+	case fDelivery:
+		n.delivery = o.delivery
+	}
+}
+
+// runPublished answers a search with no text and no filter from the published counts,
+// taking the first page in start-date order.
+func (x *index) runPublished(q Query, k int, byDate bool, terms []string) (int, []scored, *counts, []string) {
+	n := &counts{lines: make([]int, len(x.lineIDs))}
+	pub := x.pub
+	if pub == nil {
+		pub = &counts{}
+	}
+	lines := n.lines
+	*n = *pub
+	n.lines = lines
+	copy(n.lines, pub.lines)
+	var page []scored
+	for _, o := range x.byStart {
+		d := &x.docs[o]
+		if d.flags&flagDead != 0 || !isPublished(d.state) {
+			continue
+		}
+		page = append(page, scored{ord: o, start: d.start})
+		if len(page) == k {
+			break
+		}
+	}
+	if q.Offset < len(page) {
+		page = page[max(q.Offset, 0):]
+	} else {
+		page = nil
+	}
+	return x.pubTotal, page, n, terms
 }
 
 // Search runs a catalogue search. Everyone signed in may search published events; asking

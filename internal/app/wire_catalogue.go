@@ -28,6 +28,7 @@ func wireCatalogue(m *Main) error {
 	m.modules = append(m.modules, catalogue.WebModule{S: svc})
 	m.starters = append(m.starters,
 		namedFunc{"catalogue reference data", svc.EnsureReference},
+		namedFunc{"catalogue search terms", svc.ReanalyseStale},
 		namedFunc{"catalogue search index", func(ctx context.Context) error {
 			// A national catalogue takes seconds to index: build it in the background so the
 			// first search does not wait; small catalogues are indexed at the first search.

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"esd/internal/db"
@@ -194,5 +195,53 @@ func (s *Service) EventCount(ctx context.Context) (int, error) {
 func (s *Service) Warm(ctx context.Context) {
 	if _, err := s.searchIndex(ctx); err != nil {
 		s.Log.Warn("catalogue search index warm-up failed", "err", err)
+	}
+}
+
+// ReanalyseStale recomputes the stored search terms of events analysed by another version
+// of internal/italian (run at start; it does nothing when every event is current). Batches
+// of 2,000 events, each in its own transaction with one change-counter bump.
+func (s *Service) ReanalyseStale(ctx context.Context) error {
+	total := 0
+	for {
+		type ev struct {
+			id           int64
+			title, descr string
+		}
+		var batch []ev
+		if err := scanAll(ctx, s.DB.Read, `SELECT id, title, description FROM events WHERE analyzer <> $1 ORDER BY id LIMIT 2000`,
+			func(rs *sql.Rows) error {
+				var e ev
+				if err := rs.Scan(&e.id, &e.title, &e.descr); err != nil {
+					return err
+				}
+				batch = append(batch, e)
+				return nil
+			}, analyzerVersion); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			if total > 0 {
+				s.Log.Info("catalogue search terms re-analysed", "events", total, "analyzer", analyzerVersion)
+			}
+			return nil
+		}
+		err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+			seq, err := nextSeq(ctx, tx)
+			if err != nil {
+				return err
+			}
+			for _, e := range batch {
+				if _, err := tx.ExecContext(ctx, `UPDATE events SET search_title = $1, search_body = $2, analyzer = $3, change_seq = $4 WHERE id = $5`,
+					strings.Join(italian.Analyze(e.title), " "), strings.Join(italian.Analyze(e.descr), " "), analyzerVersion, seq, e.id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		total += len(batch)
 	}
 }

@@ -217,3 +217,24 @@ func TestThemeBonusAndBlended(t *testing.T) {
 		}
 	})
 }
+
+func TestReanalyseStale(t *testing.T) {
+	f := setup(t, db.SQLite)
+	v, err := f.s.CreateEvent(f.providerA(), f.input("RA-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.d.Write.Exec(`UPDATE events SET search_title = 'vecchio', analyzer = 'it-0' WHERE id = $1`, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.ReanalyseStale(sys()); err != nil {
+		t.Fatal(err)
+	}
+	var terms, an string
+	if err := f.d.Read.QueryRow(`SELECT search_title, analyzer FROM events WHERE id = $1`, v.ID).Scan(&terms, &an); err != nil {
+		t.Fatal(err)
+	}
+	if an != analyzerVersion || !strings.HasPrefix(terms, "telemonitoragg") {
+		t.Fatalf("re-analysed %q %q", terms, an)
+	}
+}

@@ -22,7 +22,7 @@ import (
 )
 
 // Version identifies the analysis; bump it whenever the output for some input changes.
-const Version = "it-1"
+const Version = "it-2"
 
 // elided are the articles, prepositions and pronouns that Italian writes with an apostrophe
 // before a vowel ("l'uso", "dell'assistenza", "un'app", "c'è"). The part before the
@@ -285,11 +285,56 @@ func isUpper(w []rune) bool {
 	return letters >= 2
 }
 
+// Synonym says that a phrase means the same as a term of the digital-health vocabulary:
+// the term's stems are added after the phrase, so "monitoraggio a distanza" is found by
+// "telemonitoraggio" (and the other way round: the term itself is left as written).
+type Synonym struct {
+	Phrase string
+	Means  string
+}
+
+// Synonyms are the phrases of telemedicine and e-prescription that people write in words.
+var Synonyms = []Synonym{
+	{"monitoraggio a distanza", "telemonitoraggio"}, {"monitoraggio remoto", "telemonitoraggio"},
+	{"controllo remoto", "telemonitoraggio"}, {"monitoraggio domiciliare", "telemonitoraggio"},
+	{"visita a distanza", "televisita"}, {"visite a distanza", "televisita"}, {"videochiamata", "televisita"},
+	{"videovisita", "televisita"}, {"consulto a distanza", "teleconsulto"}, {"consulenza a distanza", "teleconsulenza"},
+	{"assistenza a distanza", "teleassistenza"}, {"riabilitazione a distanza", "teleriabilitazione"},
+	{"refertazione a distanza", "telerefertazione"}, {"ricetta elettronica", "ricetta dematerializzata"},
+	{"ricetta digitale", "ricetta dematerializzata"}, {"prescrizione elettronica", "prescrizione dematerializzata"},
+	{"cartella informatizzata", "cartella clinica elettronica"}, {"documentazione informatizzata", "documentazione digitale"},
+	{"sicurezza informatica", "cybersecurity"}, {"cybersicurezza", "cybersecurity"},
+}
+
+type synonym struct{ phrase, means []string }
+
+var synonyms = func() []synonym {
+	var out []synonym
+	for _, s := range Synonyms {
+		out = append(out, synonym{analyze(s.Phrase, nil), analyze(s.Means, nil)})
+	}
+	return out
+}()
+
 // Analyze returns the terms of text in order: stop words dropped, acronyms expanded, every
-// word stemmed and folded. Words of one character are dropped. Repeated terms are kept (the
-// caller may count them).
+// word stemmed and folded, and after a phrase with a synonym the synonym's terms. Words of
+// one character are dropped. Repeated terms are kept (the caller may count them).
 func Analyze(text string) []string {
-	return analyze(text, nil)
+	terms := analyze(text, nil)
+	if len(terms) == 0 {
+		return terms
+	}
+	var out []string
+	for i := 0; i < len(terms); i++ {
+		out = append(out, terms[i])
+		for _, s := range synonyms {
+			n := len(s.phrase)
+			if n > 0 && i+1 >= n && Contains(terms[i+1-n:i+1], s.phrase) {
+				out = append(out, s.means...)
+			}
+		}
+	}
+	return out
 }
 
 func analyze(text string, out []string) []string {

@@ -77,3 +77,17 @@ func BenchmarkAnalyze(b *testing.B) {
 		Analyze(s)
 	}
 }
+
+func TestSynonymsAddTheTerm(t *testing.T) {
+	got := Terms("Monitoraggio a distanza dei parametri vitali")
+	if !slices.Contains(got, Stem("telemonitoraggio")) || got[0] != Stem("monitoraggio") {
+		t.Fatalf("synonym not added: %v", got)
+	}
+	if !Contains(Analyze("La visita a distanza in pediatria"), Analyze("televisita")) {
+		t.Fatal("televisita not found")
+	}
+	// The phrase itself stays searchable.
+	if !Contains(Analyze("monitoraggio a distanza"), Analyze("monitoraggio distanza")) {
+		t.Fatal("phrase lost")
+	}
+}

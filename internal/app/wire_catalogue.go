@@ -10,6 +10,7 @@ import (
 	"esd/internal/auth"
 	"esd/internal/catalogue"
 	"esd/internal/domain"
+	"esd/internal/registry"
 )
 
 // catalogueCaps holds the services of the catalogue capability.
@@ -38,9 +39,15 @@ func wireCatalogue(m *Main) error {
 			return nil
 		}})
 	m.demos = append(m.demos, namedFunc{"catalogue", func(ctx context.Context) error {
-		res, err := svc.LoadDemo(ctx)
+		// The registry's demo provider publishes the first share of the catalogue, so the
+		// demo.provider, demo.regione and demo.professionista accounts see it.
+		w, werr := registry.DemoIDs(ctx, m.DB)
+		res, err := svc.LoadDemo(ctx, w.ProviderID)
 		if err != nil {
 			return err
+		}
+		if werr == nil && w.ProviderID != 0 {
+			return nil
 		}
 		return demoCatalogueAccounts(ctx, m, res)
 	}})
@@ -48,7 +55,8 @@ func wireCatalogue(m *Main) error {
 }
 
 // demoCatalogueAccounts adds a provider account for the demo provider and a regional
-// reviewer for its region (existing accounts are left alone).
+// reviewer for its region, when the registry's demo world is not there (existing accounts
+// are left alone).
 func demoCatalogueAccounts(ctx context.Context, m *Main, res catalogue.DemoResult) error {
 	if len(res.Providers) == 0 {
 		return nil

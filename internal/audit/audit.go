@@ -5,10 +5,9 @@ package audit
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"esd/internal/db"
@@ -68,6 +67,10 @@ type Recorder struct {
 	ctx  context.Context
 	rows []any
 	n    int
+	// Dialect tunes Flush (optional): on db.SQLite it uses anonymous ? parameters, which
+	// modernc SQLite binds in linear time (it binds $N in quadratic time); on db.Postgres it
+	// sends big statements, since each costs a round trip.
+	Dialect db.Dialect
 }
 
 // NewRecorder returns a batch recorder for the actor and request of ctx.
@@ -88,47 +91,57 @@ func (r *Recorder) Add(c Change) {
 	r.n++
 }
 
-// Flush writes the queued changes inside tx, in multi-row statements of up to recorderRows
-// rows: one statement per row (or per small batch) costs more than the import it records.
+// Flush writes the queued changes inside tx, in small multi-row statements prepared once:
+// modernc SQLite binds $N parameters in time quadratic in their number, so one 80-row
+// statement (880 parameters) is several times slower than many 6-row ones.
 func (r *Recorder) Flush(tx db.Querier) error {
 	const cols = 11
-	for start := 0; start < r.n; start += recorderRows {
-		end := min(start+recorderRows, r.n)
-		if _, err := tx.ExecContext(r.ctx, recorderInsert(end-start), r.rows[start*cols:end*cols]...); err != nil {
+	per := 6
+	ph := func(i int) string { return db.Placeholders(i*cols+1, cols) }
+	switch r.Dialect {
+	case db.SQLite:
+		per = 8
+		ph = func(int) string { return "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" }
+	case db.Postgres:
+		per = 500
+	}
+	head := `INSERT INTO audit_log (at, actor_user_id, actor_name, actor_role, request_id, action, entity, entity_id, region_id, before_json, after_json) VALUES `
+	build := func(rows int) string {
+		q := head
+		for i := 0; i < rows; i++ {
+			if i > 0 {
+				q += ", "
+			}
+			q += "(" + ph(i) + ")"
+		}
+		return q
+	}
+	full := r.n / per
+	if p, ok := tx.(interface {
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	}); ok && full > 1 {
+		stmt, err := p.PrepareContext(r.ctx, build(per))
+		if err != nil {
+			return err
+		}
+		for i := 0; i < full; i++ {
+			if _, err := stmt.ExecContext(r.ctx, r.rows[i*per*cols:(i+1)*per*cols]...); err != nil {
+				stmt.Close()
+				return err
+			}
+		}
+		stmt.Close()
+	} else {
+		full = 0
+	}
+	for start := full * per; start < r.n; start += per {
+		end := min(start+per, r.n)
+		if _, err := tx.ExecContext(r.ctx, build(end-start), r.rows[start*cols:end*cols]...); err != nil {
 			return err
 		}
 	}
 	r.rows, r.n = r.rows[:0], 0
 	return nil
-}
-
-// recorderRows keeps a statement under both databases' parameter limits (SQLite 32766,
-// PostgreSQL 65535) with 11 columns a row.
-const recorderRows = 1000
-
-var (
-	insertMu    sync.Mutex
-	insertCache = map[int]string{}
-)
-
-// recorderInsert returns the multi-row INSERT for n rows, built once per n.
-func recorderInsert(n int) string {
-	insertMu.Lock()
-	defer insertMu.Unlock()
-	if q, ok := insertCache[n]; ok {
-		return q
-	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO audit_log (at, actor_user_id, actor_name, actor_role, request_id, action, entity, entity_id, region_id, before_json, after_json) VALUES `)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(" + db.Placeholders(i*11+1, 11) + ")")
-	}
-	q := b.String()
-	insertCache[n] = q
-	return q
 }
 
 func idString(v any) string {

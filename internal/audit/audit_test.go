@@ -16,6 +16,7 @@ func TestRecorderAndScopedSearch(t *testing.T) {
 		x := dbtest.Open(t, d)
 		ctx := domain.WithRequestID(domain.WithActor(context.Background(), domain.SystemActor), "req-1")
 		rec := audit.NewRecorder(ctx)
+		rec.Dialect = d
 		const n = 2345 // more than one statement's worth of rows
 		for i := 0; i < n; i++ {
 			region := int64(90)

@@ -2,6 +2,7 @@ package catalogue
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -10,7 +11,8 @@ import (
 )
 
 // DemoProviders are the providers of the demo catalogue (fictional, marked "demo"), seated
-// in regions by their Ministry code. The first is the demo provider the demo accounts use.
+// in regions by their Ministry code. The first stands in for the registry's demo provider
+// when there is none.
 var DemoProviders = []struct{ Code, Name, Region string }{
 	{"DEMO-P01", "Centro Formazione Sanità Digitale (demo)", "090"},
 	{"DEMO-P02", "Accademia Lombarda per la Salute Digitale (demo)", "030"},
@@ -34,7 +36,10 @@ type DemoResult struct {
 // for accreditation. Every event is mapped to the lines of its topic. It needs the
 // reference tables and a portfolio; on a database without them (before the registry and
 // the portfolio capabilities load theirs) it loads the fixtures of cattest.
-func (s *Service) LoadDemo(ctx context.Context) (DemoResult, error) {
+//
+// mainProvider is the registry's demo provider (the scope of the demo provider account);
+// 0 creates a stand-in.
+func (s *Service) LoadDemo(ctx context.Context, mainProvider int64) (DemoResult, error) {
 	var res DemoResult
 	d := s.DB
 	var profs int
@@ -54,7 +59,16 @@ func (s *Service) LoadDemo(ctx context.Context) (DemoResult, error) {
 		}
 	}
 	var gp []GenProvider
-	for _, p := range DemoProviders {
+	for i, p := range DemoProviders {
+		if i == 0 && mainProvider != 0 {
+			var reg sql.NullInt64
+			if err := d.Read.QueryRowContext(ctx, `SELECT region_id FROM organisations WHERE id = $1`, mainProvider).Scan(&reg); err != nil {
+				return res, fmt.Errorf("demo provider %d: %w", mainProvider, err)
+			}
+			res.Providers = append(res.Providers, mainProvider)
+			gp = append(gp, GenProvider{ID: mainProvider, RegionID: reg.Int64})
+			continue
+		}
 		reg, err := cattest.RegionID(ctx, d, p.Region)
 		if err != nil {
 			return res, fmt.Errorf("demo provider %s: region %s: %w", p.Code, p.Region, err)

@@ -14,14 +14,14 @@ import (
 func TestDemoCatalogueReproducesTheProgrammeTable(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d db.Dialect) {
 		f := setup(t, d)
-		res, err := f.s.LoadDemo(sys())
+		res, err := f.s.LoadDemo(sys(), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.Created < 800 {
 			t.Fatalf("demo created %d events", res.Created)
 		}
-		again, err := f.s.LoadDemo(sys())
+		again, err := f.s.LoadDemo(sys(), 0)
 		if err != nil || again.Created != 0 {
 			t.Fatalf("demo not idempotent: %+v %v", again, err)
 		}

@@ -20,6 +20,7 @@ import (
 	"esd/internal/db"
 	"esd/internal/dbtest"
 	"esd/internal/domain"
+	"esd/internal/registry"
 )
 
 type objectives []catalogue.Objective
@@ -36,17 +37,19 @@ var eventLink = regexp.MustCompile(`/events/(\d+)\?done=saved`)
 func TestCatalogueJourney(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d db.Dialect) {
 		env := apptest.Start(t, d, apptest.Options{Demo: true})
-		if !strings.Contains(env.Out.String(), "catalogo.provider") {
+		if !strings.Contains(env.Out.String(), "demo.provider") {
 			t.Fatalf("demo logins not printed: %s", env.Out.String())
 		}
-		prov := env.Client().Login("catalogo.provider", "demo-catalogo-provider")
-		rev := env.Client().Login("catalogo.revisore", "demo-catalogo-revisore")
+		// The registry's demo accounts: its provider publishes part of the demo catalogue,
+		// its regional referent (Toscana) reviews it, its professional is a nurse there.
+		prov := env.Client().Login("demo.provider", "esd-demo-provider")
+		rev := env.Client().Login("demo.regione", "esd-demo-regione")
 
 		// The provider writes an event: the preview computes the credits step by step and
 		// suggests the telemonitoring line with its score.
 		start := time.Now().UTC().AddDate(0, 1, 0).Format("2006-01-02")
 		var regionA int64
-		if err := env.M.DB.Read.QueryRow(`SELECT region_id FROM organisations WHERE code = 'DEMO-P01'`).Scan(&regionA); err != nil {
+		if err := env.M.DB.Read.QueryRow(`SELECT region_id FROM organisations WHERE code = $1`, registry.DemoProviderCode).Scan(&regionA); err != nil {
 			t.Fatal(err)
 		}
 		form := url.Values{"code": {"J-2027-01"}, "title": {"Telemonitoraggio dei pazienti cronici nelle cure primarie"},
@@ -111,7 +114,7 @@ func TestCatalogueJourney(t *testing.T) {
 			t.Fatalf("accredit: %d %s", r.Status, r.Body)
 		}
 		page = rev.Get("/events/" + id[1])
-		if !strings.Contains(page.Body, "Accreditato") || !strings.Contains(page.Body, "mappatura accettata") || !strings.Contains(page.Body, "catalogo.revisore") {
+		if !strings.Contains(page.Body, "Accreditato") || !strings.Contains(page.Body, "mappatura accettata") || !strings.Contains(page.Body, "demo.regione") {
 			t.Fatalf("after accreditation: %s", snippet(page.Body, "event-state"))
 		}
 		en := rev.Get("/events/" + id[1] + "?lang=en")
@@ -119,19 +122,9 @@ func TestCatalogueJourney(t *testing.T) {
 			t.Fatalf("English event page: %s", snippet(en.Body, "credit-steps"))
 		}
 
-		// A professional of the region, whose open objective is that line, finds it.
-		var prof int64
-		now := db.Now()
-		if err := env.M.DB.Write.QueryRow(`INSERT INTO professionals (cf, cf_display, given_name, family_name, search_name, region_id,
-			employment, care_setting, created_at, updated_at) VALUES ('VRDLCU80A41H501X','VRDLCU80A41H501X','Lucia','Verdi','verdi lucia',$1,'dipendente','territorio',$2,$2) RETURNING id`,
-			regionA, now).Scan(&prof); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := env.M.DB.Write.Exec(`INSERT INTO professional_disciplines (professional_id, profession_code, discipline_code) VALUES ($1, 14, 85)`, prof); err != nil {
-			t.Fatal(err)
-		}
-		u, pw := env.CreateUser("lucia.verdi", domain.RoleProfessional, 0, 0, prof)
-		pro := env.Client().Login(u, pw)
+		// The demo professional (a nurse of the region), whose open objective is that line,
+		// finds it.
+		pro := env.Client().Login("demo.professionista", "esd-demo-professionista")
 		fm := pro.Get("/catalogue/for-me")
 		if !strings.Contains(fm.Body, `id="no-objectives"`) {
 			t.Fatalf("without objectives the page should say so: %s", snippet(fm.Body, "main"))
@@ -196,7 +189,7 @@ func TestCatalogueJourney(t *testing.T) {
 func TestCatalogueImportExport(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d db.Dialect) {
 		env := apptest.Start(t, d, apptest.Options{Demo: true})
-		prov := env.Client().Login("catalogo.provider", "demo-catalogo-provider")
+		prov := env.Client().Login("demo.provider", "esd-demo-provider")
 		bad := "event_code;title;type;subtype;hours;participants;credits;start_date;end_date;region;professions;objective\n" +
 			"UI-1;Televisita in cardiologia;RES;1;8;20;;2027-05-10;2027-05-10;090;1;17\n" +
 			"UI-2;Troppi crediti;RES;1;8;20;40;2027-05-10;2027-05-10;090;1;17\n" +

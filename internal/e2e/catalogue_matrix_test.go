@@ -114,7 +114,7 @@ func init() {
 			"editions": []map[string]any{{"start_date": "2027-05-10", "end_date": "2027-05-10", "region_id": reg}}}
 	}
 	importJSON := func(w *World, side string) any {
-		return []map[string]any{{"provider_code": "P-A", "code": "MX-IMP-1", "title": "Fascicolo sanitario elettronico", "type": "FAD", "subtype": 10,
+		return []map[string]any{{"provider_code": "WORLD-P-A", "code": "MX-IMP-1", "title": "Fascicolo sanitario elettronico", "type": "FAD", "subtype": 10,
 			"hours": 4, "participants": 100, "objective": 17, "audience_all": true, "editions": []map[string]any{{"start_date": "2027-05-10", "end_date": "2027-06-10"}}}}
 	}
 	linesJSON := func(w *World, side string) any {

@@ -16,8 +16,15 @@ import (
 )
 
 // EnsureReference inserts the regions, professions, disciplines, national objectives
-// (list 3) and a few comuni that are missing.
+// (list 3) and a few comuni, unless the registry has loaded the reference tables already.
 func EnsureReference(ctx context.Context, d *db.DB) error {
+	var n int
+	if err := d.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM professions`).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
 	return d.Tx(ctx, func(tx *sql.Tx) error {
 		for _, r := range regions {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO regions (istat_code, minsal_code, iso_code, name) VALUES ($1, $2, $3, $4)

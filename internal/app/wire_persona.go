@@ -20,6 +20,16 @@ type personaCaps struct {
 func wirePersona(m *Main) error {
 	m.Persona = persona.New(m.DB, m.Jobs, m.Log)
 	m.modules = append(m.modules, persona.Module{S: m.Persona})
+	// A newly published portfolio version takes its predecessor's personas, and every
+	// professional is re-profiled on it in the background.
+	m.Portfolio.OnPublish = func(ctx context.Context, versionID int64) error {
+		adopted, err := m.Persona.AdoptVersion(ctx, versionID)
+		if err != nil || !adopted {
+			return err
+		}
+		_, err = m.Persona.StartReassign(ctx, versionID)
+		return err
+	}
 	m.starters = append(m.starters, namedFunc{"default personas", func(ctx context.Context) error {
 		loaded, err := m.Persona.EnsureDefaults(ctx)
 		if err != nil {

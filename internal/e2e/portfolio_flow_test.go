@@ -146,7 +146,7 @@ func TestPortfolioPages(t *testing.T) {
 		}
 		res = admin.PostForm("/portfolio/items/"+lineID+"/crosswalks", url.Values{"scheme": {"ecm"}, "code": {"99"}, "relation": {"broader"}})
 		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "unknown ECM national objective") {
-			t.Fatalf("unknown ECM objective: %d", res.Status)
+			t.Fatalf("unknown ECM objective: %d %s", res.Status, res.Body)
 		}
 		res = admin.Get("/portfolio/items/" + lineID)
 		if !strings.Contains(res.Body, "Usa i dispositivi in autonomia.") || !strings.Contains(res.Body, `data-code="5.2"`) {

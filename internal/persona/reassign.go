@@ -218,6 +218,11 @@ func (s *Service) Reassign(ctx context.Context, frameworkID int64, progress jobs
 		return res, err
 	}
 	res.Millis = time.Since(start).Milliseconds()
+	if res.Changed == 0 {
+		// Nothing was written, so there is nothing to audit: a run that changes nothing
+		// (a restart, a repeated demo load) leaves the trail as it was.
+		return res, nil
+	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		return audit.Record(ctx, tx, audit.Change{Action: "reassign", Entity: "profiles", EntityID: f.ID, After: res})
 	})

@@ -179,6 +179,11 @@ func (s *Service) Publish(ctx context.Context, id int64) (Version, error) {
 	if err != nil {
 		return Version{}, err
 	}
+	if s.OnPublish != nil {
+		if err := s.OnPublish(ctx, id); err != nil {
+			return Version{}, err
+		}
+	}
 	return s.Version(ctx, id)
 }
 

@@ -23,6 +23,10 @@ type Service struct {
 	Log *slog.Logger
 	// Now returns the time written on new versions; tests may pin it. Default db.Now.
 	Now func() time.Time
+	// OnPublish, if set, is called after a version is published, so capabilities that hang
+	// off the portfolio (personas and the profiles of every professional) follow it at once
+	// rather than at the next start.
+	OnPublish func(ctx context.Context, versionID int64) error
 }
 
 func (s *Service) now() time.Time {

@@ -197,8 +197,9 @@ func (s *Server) render(c *Ctx, status int, name, title string, data any, formEr
 		pd.Errors = map[string]string{}
 		if e := domain.AsError(formErr); e != nil {
 			// Problems that name only a field (no file line) are form errors: each is shown
-			// beside its field, with a summary on top. Others (an import's bad rows) are
-			// listed in the problems table.
+			// beside its field, and listed in the summary on top (the accessible error-summary
+			// pattern; it also covers a field the form does not render). Others (an import's
+			// bad rows) are listed in the problems table.
 			fieldLevel := len(e.Details) > 0
 			for _, p := range e.Details {
 				if p.Line != 0 || p.Field == "" {
@@ -212,6 +213,7 @@ func (s *Server) render(c *Ctx, status int, name, title string, data any, formEr
 					}
 				}
 				pd.FormError = translate(c.Lang, "form.errors")
+				pd.Problems = e.Details
 			} else {
 				pd.Problems = e.Details
 				if e.Field != "" {

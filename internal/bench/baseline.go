@@ -89,13 +89,13 @@ func BaselineScenarioFor(d *db.DB, cfg BaselineConfig) Scenario {
 			srv = &http.Server{Handler: trivialHandler(), ReadHeaderTimeout: 5 * time.Second}
 			go func() { _ = srv.Serve(ln) }()
 			base = "http://" + ln.Addr().String()
-			return clearScratch(ctx, d)
+			return ClearScratch(ctx, d)
 		},
 		Teardown: func(ctx context.Context) error {
 			if srv != nil {
 				_ = srv.Close()
 			}
-			return clearScratch(context.WithoutCancel(ctx), d)
+			return ClearScratch(context.WithoutCancel(ctx), d)
 		},
 		Rep: func(ctx context.Context) (map[string]float64, error) {
 			out := map[string]float64{}
@@ -141,7 +141,8 @@ func trivialHandler() http.Handler {
 	})
 }
 
-func clearScratch(ctx context.Context, d *db.DB) error {
+// ClearScratch empties the bench_scratch table of the raw baselines.
+func ClearScratch(ctx context.Context, d *db.DB) error {
 	q := `DELETE FROM bench_scratch`
 	if d.IsPostgres() {
 		q = `TRUNCATE bench_scratch`

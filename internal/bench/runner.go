@@ -146,6 +146,10 @@ func (r *Runner) Baseline(name string) (float64, bool) {
 	return v, ok
 }
 
+// SetBaseline records a baseline measured outside the baseline scenario (the seed measures
+// a short raw insert before it starts).
+func (r *Runner) SetBaseline(name string, v float64) { r.baselines[name] = v }
+
 // Records returns everything measured so far.
 func (r *Runner) Records() []Record { return r.records }
 

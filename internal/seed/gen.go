@@ -30,6 +30,9 @@ type Professional struct {
 	CareSetting    string
 	JobRole        string
 	Email          string
+	// CF is the codice fiscale, set by the professionals step (the generator draws the
+	// attributes; the registry's encoder computes the code).
+	CF string
 }
 
 // Employment kinds.

@@ -250,4 +250,3 @@ func BenchmarkProfessional(b *testing.B) {
 		_ = g.Professional(i)
 	}
 }
-

@@ -66,12 +66,16 @@ func runSeed(ctx context.Context, m *Main, args []string) error {
 	size := fs.String("size", "S", "dataset size: S, M or L")
 	sd := fs.Int64("seed", seed.DefaultSeed, "random seed of the dataset")
 	hist := fs.String("history", defaultHistory(), "benchmark history file to append the seed's speed to (empty: none)")
+	profs := fs.Int("professionals", 0, "override the number of professionals (quick trials; the dataset keeps its size name)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	sz, err := seed.ParseSize(*size)
 	if err != nil {
 		return err
+	}
+	if *profs > 0 {
+		sz.Professionals = *profs
 	}
 	_, err = seedWorld(ctx, m, sz, *sd, *hist)
 	return err
@@ -152,6 +156,7 @@ func runBench(ctx context.Context, m *Main, args []string) error {
 	hist := fs.String("history", defaultHistory(), "history file (empty: none)")
 	list := fs.Bool("list", false, "list the scenarios and exit")
 	inproc := fs.Bool("inprocess-load", false, "run the load generator in this process (its CPU then includes the server's)")
+	sane := fs.Bool("require-sane", false, "fail a scenario whose figures are not positive finite numbers (CI smoke)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -219,7 +224,7 @@ func runBench(ctx context.Context, m *Main, args []string) error {
 		filter = strings.Split(*scen, ",")
 	}
 	r := bench.NewRunner(bench.Options{Dataset: dataset, Env: env, Filter: filter, Reps: *reps, History: h,
-		JSON: m.Out, Table: m.Out, Log: os.Stderr})
+		JSON: m.Out, Table: m.Out, Log: os.Stderr, RequireSane: *sane})
 	return r.Run(ctx, suite)
 }
 

@@ -248,3 +248,24 @@ func TestFormatNum(t *testing.T) {
 		}
 	}
 }
+
+func TestRequireSaneFailsOnZeroOrNaN(t *testing.T) {
+	for _, bad := range []float64{0, math.NaN(), math.Inf(1), -3} {
+		var s Suite
+		s.MustAdd(Scenario{Name: BaselineScenario, NoMemory: true, Specs: []Spec{{Metric: "b", Unit: "x", Better: Higher}},
+			Rep: func(context.Context) (map[string]float64, error) { return map[string]float64{"b": 1}, nil }})
+		s.MustAdd(Scenario{Name: "bad", NoMemory: true, Specs: []Spec{{Metric: "m", Unit: "x", Better: Higher}},
+			Rep: func(context.Context) (map[string]float64, error) { return map[string]float64{"m": bad}, nil }})
+		var js bytes.Buffer
+		r := NewRunner(Options{RequireSane: true, JSON: &js})
+		err := r.Run(context.Background(), &s)
+		if err == nil || !strings.Contains(err.Error(), "bad") {
+			t.Errorf("value %v: err = %v, want the bad scenario to fail", bad, err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(js.String()), "\n") {
+			if !json.Valid([]byte(line)) {
+				t.Errorf("value %v: invalid JSON line %q", bad, line)
+			}
+		}
+	}
+}

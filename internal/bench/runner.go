@@ -108,6 +108,9 @@ type Options struct {
 	Table   io.Writer
 	Log     io.Writer // progress for people; nil = silent
 	RunID   string
+	// RequireSane fails a scenario any of whose figures is not a positive finite number
+	// (the CI smoke test; absolute times are never checked).
+	RequireSane bool
 }
 
 // Runner runs a suite and keeps the baselines and records.
@@ -246,11 +249,18 @@ func (r *Runner) RunScenario(ctx context.Context, sc Scenario) (err error) {
 		specs = append(append([]Spec(nil), specs...), Spec{Metric: MetricPeakRSS, Unit: "MiB", Better: Lower})
 		values[MetricPeakRSS] = []float64{peak}
 	}
+	var insane []string
 	for _, sp := range specs {
 		rec := r.Record(sc.Name, sp, values[sp.Metric])
 		if sc.Name == BaselineScenario {
 			r.baselines[sp.Metric] = rec.Value
 		}
+		if r.opts.RequireSane && (!Sane(rec.Value) || !Sane(rec.Min) || !Sane(rec.Max) || (rec.Ratio != nil && !Sane(*rec.Ratio))) {
+			insane = append(insane, fmt.Sprintf("%s=%v", sp.Metric, rec.Value))
+		}
+	}
+	if len(insane) > 0 {
+		return fmt.Errorf("figures that are not positive finite numbers: %s", strings.Join(insane, ", "))
 	}
 	fmt.Fprintf(r.opts.Log, "bench: %s done in %.1fs\n", sc.Name, time.Since(start).Seconds())
 	return nil

@@ -27,8 +27,9 @@ type Professional struct {
 	ProfessionCode int
 	DisciplineCode int
 	Employment     string
-	CareSetting    string
-	JobRole        string
+	CareSetting    string // registry vocabulary: ospedale, territorio, prevenzione, …
+	JobRole        string // registry vocabulary: clinico, coordinatore, dirigente, …
+	Placement      string // the generator's finer placement behind the care setting
 	Email          string
 	// CF is the codice fiscale, set by the professionals step (the generator draws the
 	// attributes; the registry's encoder computes the code).
@@ -42,17 +43,44 @@ const (
 	FreelanceEmployment = "libero_professionista"
 )
 
-// Care settings.
+// Care settings and job roles, in the registry's vocabulary (registry.CareSettings,
+// registry.JobRoles).
 const (
-	SettingHospital   = "hospital"
-	SettingPrivate    = "private_hospital" // a private or accredited clinic
-	SettingPrimary    = "primary_care"     // GPs, family paediatricians, continuità assistenziale
-	SettingTerritory  = "territorial"      // ASL community and outpatient services
-	SettingPrevention = "prevention"
-	SettingPharmacy   = "pharmacy"
-	SettingManagement = "management"
-	SettingPractice   = "private_practice"
+	CareHospital    = "ospedale"
+	CareTerritory   = "territorio"
+	CarePrevention  = "prevenzione"
+	CarePharmacy    = "farmacia"
+	CareManagement  = "direzione"
+	CareEmergency   = "emergenza"
+	CareResidential = "residenziale"
+
+	RoleClinician   = "clinico"
+	RoleCoordinator = "coordinatore"
+	RoleManager     = "dirigente"
+	RoleTrainer     = "formatore"
+	RoleResearcher  = "ricercatore"
 )
+
+// Placements are where the generator puts a professional: each decides the care setting,
+// the employment and which kind of organisation (if any) they belong to.
+const (
+	placeHospital    = "hospital"         // public hospital or ASL hospital, employee
+	placePrivate     = "private_hospital" // private or accredited clinic, employee
+	placePrimary     = "primary_care"     // GPs, family paediatricians, continuità assistenziale: ASL, convenzionato
+	placeTerritory   = "territorial"      // ASL community and outpatient services, employee
+	placePrevention  = "prevention"       // ASL prevention department, employee
+	placePharmacy    = "pharmacy"         // community pharmacy: owner or employee, no organisation
+	placeManagement  = "management"       // hospital or ASL management
+	placePractice    = "private_practice" // freelance, no organisation
+	placeEmergency   = "emergency"        // emergency department or 118, hospital or ASL
+	placeResidential = "residential"      // nursing homes and residential care, private
+)
+
+var careOf = map[string]string{
+	placeHospital: CareHospital, placePrivate: CareHospital, placePrimary: CareTerritory, placeTerritory: CareTerritory,
+	placePrevention: CarePrevention, placePharmacy: CarePharmacy, placeManagement: CareManagement,
+	placePractice: CareTerritory, placeEmergency: CareEmergency, placeResidential: CareResidential,
+}
 
 // refDate is the fixed "today" ages are computed from, so a seed gives the same birth dates
 // whatever day it runs.
@@ -103,42 +131,42 @@ const otherDiscipline = 0.1
 // psychologists, midwives, biologists…), with the share of women and the care settings each
 // works in. Approximate, from FNOPI, FNOMCeO and Co.Ge.A.P.S. orders of magnitude.
 var professionModels = map[int]profModel{
-	1: {weight: 32, female: 0.50, minAge: 26, settings: map[string]float64{SettingHospital: 75, SettingPrivate: 10, SettingTerritory: 8, SettingPractice: 7},
+	1: {weight: 32, female: 0.50, minAge: 26, settings: map[string]float64{placeHospital: 75, placePrivate: 10, placeTerritory: 8, placePractice: 7},
 		disciplines: physicianDisciplines},
-	2:  {weight: 4.0, female: 0.35, minAge: 25, settings: map[string]float64{SettingPractice: 92, SettingHospital: 5, SettingTerritory: 3}},
-	3:  {weight: 8.0, female: 0.70, minAge: 24, settings: map[string]float64{SettingPharmacy: 1}, disciplines: map[int]float64{67: 85, 66: 15}},
-	4:  {weight: 2.0, female: 0.50, minAge: 25, settings: map[string]float64{SettingPrevention: 35, SettingPractice: 65}, disciplines: map[int]float64{63: 40, 62: 30, 61: 30}},
-	5:  {weight: 2.5, female: 0.82, minAge: 25, settings: map[string]float64{SettingTerritory: 30, SettingHospital: 10, SettingPractice: 60}, disciplines: map[int]float64{78: 65, 77: 35}},
+	2:  {weight: 4.0, female: 0.35, minAge: 25, settings: map[string]float64{placePractice: 92, placeHospital: 5, placeTerritory: 3}},
+	3:  {weight: 8.0, female: 0.70, minAge: 24, settings: map[string]float64{placePharmacy: 1}, disciplines: map[int]float64{67: 85, 66: 15}},
+	4:  {weight: 2.0, female: 0.50, minAge: 25, settings: map[string]float64{placePrevention: 35, placePractice: 65}, disciplines: map[int]float64{63: 40, 62: 30, 61: 30}},
+	5:  {weight: 2.5, female: 0.82, minAge: 25, settings: map[string]float64{placeTerritory: 30, placeHospital: 10, placePractice: 60}, disciplines: map[int]float64{78: 65, 77: 35}},
 	6:  {weight: 1.0, female: 0.70, minAge: 24, settings: lab},
 	7:  {weight: 0.3, female: 0.45, minAge: 24, settings: lab},
 	8:  {weight: 0.2, female: 0.35, minAge: 24, settings: lab},
-	9:  {weight: 0.3, female: 0.85, minAge: 22, settings: map[string]float64{SettingPrevention: 60, SettingTerritory: 40}},
-	10: {weight: 0.4, female: 0.85, minAge: 22, settings: map[string]float64{SettingHospital: 50, SettingPractice: 40, SettingTerritory: 10}},
-	11: {weight: 1.0, female: 0.75, minAge: 22, settings: map[string]float64{SettingTerritory: 70, SettingPractice: 30}},
-	12: {weight: 4.5, female: 0.60, minAge: 22, settings: map[string]float64{SettingHospital: 30, SettingPrivate: 20, SettingTerritory: 15, SettingPractice: 35}},
-	13: {weight: 0.5, female: 0.80, minAge: 22, settings: map[string]float64{SettingPractice: 95, SettingHospital: 5}},
-	14: {weight: 34, female: 0.77, minAge: 22, settings: map[string]float64{SettingHospital: 58, SettingPrivate: 10, SettingTerritory: 22, SettingPrevention: 2, SettingManagement: 1, SettingPractice: 7}},
-	15: {weight: 1.0, female: 0.95, minAge: 22, settings: map[string]float64{SettingHospital: 80, SettingTerritory: 15, SettingPrivate: 5}},
-	16: {weight: 1.0, female: 0.92, minAge: 22, settings: map[string]float64{SettingTerritory: 40, SettingPractice: 40, SettingHospital: 20}},
+	9:  {weight: 0.3, female: 0.85, minAge: 22, settings: map[string]float64{placePrevention: 60, placeTerritory: 40}},
+	10: {weight: 0.4, female: 0.85, minAge: 22, settings: map[string]float64{placeHospital: 50, placePractice: 40, placeTerritory: 10}},
+	11: {weight: 1.0, female: 0.75, minAge: 22, settings: map[string]float64{placeTerritory: 70, placePractice: 30}},
+	12: {weight: 4.5, female: 0.60, minAge: 22, settings: map[string]float64{placeHospital: 28, placePrivate: 18, placeTerritory: 14, placeResidential: 6, placePractice: 34}},
+	13: {weight: 0.5, female: 0.80, minAge: 22, settings: map[string]float64{placePractice: 95, placeHospital: 5}},
+	14: {weight: 34, female: 0.77, minAge: 22, settings: map[string]float64{placeHospital: 52, placePrivate: 8, placeTerritory: 18, placeEmergency: 7, placeResidential: 6, placePrevention: 2, placeManagement: 1, placePractice: 6}},
+	15: {weight: 1.0, female: 0.95, minAge: 22, settings: map[string]float64{placeHospital: 80, placeTerritory: 15, placePrivate: 5}},
+	16: {weight: 1.0, female: 0.92, minAge: 22, settings: map[string]float64{placeTerritory: 40, placePractice: 40, placeHospital: 20}},
 	17: {weight: 0.3, female: 0.85, minAge: 22, settings: techRehab},
-	18: {weight: 1.5, female: 0.99, minAge: 22, settings: map[string]float64{SettingHospital: 70, SettingTerritory: 20, SettingPractice: 10}},
-	19: {weight: 0.2, female: 0.55, minAge: 22, settings: map[string]float64{SettingPractice: 85, SettingTerritory: 15}},
+	18: {weight: 1.5, female: 0.99, minAge: 22, settings: map[string]float64{placeHospital: 70, placeTerritory: 20, placePractice: 10}},
+	19: {weight: 0.2, female: 0.55, minAge: 22, settings: map[string]float64{placePractice: 85, placeTerritory: 15}},
 	20: {weight: 0.1, female: 0.60, minAge: 22, settings: techRehab},
-	21: {weight: 0.3, female: 0.45, minAge: 22, settings: map[string]float64{SettingPractice: 80, SettingHospital: 20}},
-	22: {weight: 0.2, female: 0.55, minAge: 22, settings: map[string]float64{SettingHospital: 90, SettingPrivate: 10}},
-	23: {weight: 0.8, female: 0.45, minAge: 22, settings: map[string]float64{SettingPrevention: 90, SettingPractice: 10}},
-	24: {weight: 0.3, female: 0.70, minAge: 22, settings: map[string]float64{SettingTerritory: 80, SettingPrivate: 20}},
-	25: {weight: 0.2, female: 0.70, minAge: 22, settings: map[string]float64{SettingHospital: 85, SettingPrivate: 15}},
-	26: {weight: 0.2, female: 0.30, minAge: 22, settings: map[string]float64{SettingPractice: 80, SettingHospital: 20}},
-	27: {weight: 2.3, female: 0.50, minAge: 22, settings: map[string]float64{SettingHospital: 75, SettingPrivate: 20, SettingPractice: 5}},
-	28: {weight: 2.0, female: 0.70, minAge: 22, settings: map[string]float64{SettingHospital: 75, SettingPrivate: 20, SettingPractice: 5}},
-	29: {weight: 0.3, female: 0.90, minAge: 22, settings: map[string]float64{SettingTerritory: 60, SettingPractice: 40}},
+	21: {weight: 0.3, female: 0.45, minAge: 22, settings: map[string]float64{placePractice: 80, placeHospital: 20}},
+	22: {weight: 0.2, female: 0.55, minAge: 22, settings: map[string]float64{placeHospital: 90, placePrivate: 10}},
+	23: {weight: 0.8, female: 0.45, minAge: 22, settings: map[string]float64{placePrevention: 90, placePractice: 10}},
+	24: {weight: 0.3, female: 0.70, minAge: 22, settings: map[string]float64{placeTerritory: 80, placePrivate: 20}},
+	25: {weight: 0.2, female: 0.70, minAge: 22, settings: map[string]float64{placeHospital: 85, placePrivate: 15}},
+	26: {weight: 0.2, female: 0.30, minAge: 22, settings: map[string]float64{placePractice: 80, placeHospital: 20}},
+	27: {weight: 2.3, female: 0.50, minAge: 22, settings: map[string]float64{placeHospital: 75, placePrivate: 20, placePractice: 5}},
+	28: {weight: 2.0, female: 0.70, minAge: 22, settings: map[string]float64{placeHospital: 75, placePrivate: 20, placePractice: 5}},
+	29: {weight: 0.3, female: 0.90, minAge: 22, settings: map[string]float64{placeTerritory: 60, placePractice: 40}},
 	30: {weight: 0.1, female: 0.85, minAge: 22, settings: techRehab},
 }
 
 var (
-	lab       = map[string]float64{SettingHospital: 50, SettingPrivate: 15, SettingPractice: 25, SettingPrevention: 10}
-	techRehab = map[string]float64{SettingHospital: 50, SettingPrivate: 15, SettingTerritory: 20, SettingPractice: 15}
+	lab       = map[string]float64{placeHospital: 50, placePrivate: 15, placePractice: 25, placePrevention: 10}
+	techRehab = map[string]float64{placeHospital: 50, placePrivate: 15, placeTerritory: 20, placePractice: 15}
 )
 
 // physicianDisciplines weights the physicians' disciplines (GPs and anaesthetists are many,
@@ -155,22 +183,24 @@ var physicianDisciplines = map[int]float64{
 func disciplineSetting(profession, discipline int) map[string]float64 {
 	if profession == 3 {
 		if discipline == 66 {
-			return map[string]float64{SettingHospital: 1}
+			return map[string]float64{placeHospital: 1}
 		}
-		return map[string]float64{SettingPharmacy: 1}
+		return map[string]float64{placePharmacy: 1}
 	}
 	if profession != 1 {
 		return nil
 	}
 	switch discipline {
 	case 58, 59, 60:
-		return map[string]float64{SettingPrimary: 1}
+		return map[string]float64{placePrimary: 1}
 	case 55, 56, 57, 115:
-		return map[string]float64{SettingPrevention: 90, SettingPractice: 10}
+		return map[string]float64{placePrevention: 90, placePractice: 10}
 	case 107, 108:
-		return map[string]float64{SettingManagement: 1}
+		return map[string]float64{placeManagement: 1}
+	case 13:
+		return map[string]float64{placeEmergency: 1}
 	case 113:
-		return map[string]float64{SettingPrimary: 40, SettingHospital: 30, SettingPractice: 30}
+		return map[string]float64{placePrimary: 40, placeHospital: 30, placePractice: 30}
 	}
 	return nil
 }
@@ -394,9 +424,10 @@ func (g *Generator) Professional(i int) Professional {
 	if !ok {
 		sc = pd.settings
 	}
-	p.CareSetting = sc.names[sc.pick.pick(r)]
+	p.Placement = sc.names[sc.pick.pick(r)]
+	p.CareSetting = careOf[p.Placement]
 	g.place(r, &p, rd)
-	p.JobRole = jobRole(r, pc, p.DisciplineCode, p.CareSetting)
+	p.JobRole = jobRole(r, pc, p.Placement)
 	p.Email = emailNames[p.GivenName] + "." + emailNames[p.FamilyName] + "." + strconv.FormatInt(int64(i), 36) + "@example.org"
 	return p
 }
@@ -465,87 +496,71 @@ func (g *Generator) place(r *rand.Rand, p *Professional, rd *regionData) {
 	}
 	asl := func() int64 { return pickOrg(rd.asl, rd.aslPick) }
 	p.Employment = EmployeeEmployment
-	switch p.CareSetting {
-	case SettingHospital:
+	switch p.Placement {
+	case placeHospital, placeEmergency:
 		if r.Float64() < 0.7 {
 			p.OrganisationID = pickOrg(rd.public, rd.publicPick)
 		}
 		if p.OrganisationID == 0 {
 			p.OrganisationID = asl()
 		}
-	case SettingPrivate:
+	case placeResidential:
+		if r.Float64() < 0.6 {
+			p.OrganisationID = pickOrg(rd.private, rd.privatePick)
+		}
+	case placePrivate:
 		p.OrganisationID = pickOrg(rd.private, rd.privatePick)
 		if p.OrganisationID == 0 {
 			p.OrganisationID = pickOrg(rd.public, rd.publicPick)
 		}
-	case SettingPrimary:
+	case placePrimary:
 		p.Employment = ContractEmployment
 		p.OrganisationID = asl()
-	case SettingTerritory, SettingPrevention:
+	case placeTerritory, placePrevention:
 		p.OrganisationID = asl()
-	case SettingManagement:
+	case placeManagement:
 		if r.Float64() < 0.5 {
 			p.OrganisationID = pickOrg(rd.public, rd.publicPick)
 		}
 		if p.OrganisationID == 0 {
 			p.OrganisationID = asl()
 		}
-	case SettingPharmacy:
+	case placePharmacy:
 		if r.Float64() < 0.45 {
 			p.Employment = FreelanceEmployment // owners; the rest are employed by a pharmacy
 		}
-	case SettingPractice:
+	case placePractice:
 		p.Employment = FreelanceEmployment
 	}
 }
 
-func jobRole(r *rand.Rand, profession, discipline int, setting string) string {
-	x := r.Float64()
-	switch profession {
-	case 1:
-		switch discipline {
-		case 58:
-			return "Medico di medicina generale"
-		case 60:
-			return "Pediatra di libera scelta"
-		case 59:
-			return "Medico di continuità assistenziale"
-		}
-		switch setting {
-		case SettingManagement:
-			if x < 0.3 {
-				return "Direttore sanitario"
-			}
-			return "Dirigente medico di direzione sanitaria"
-		case SettingPractice:
-			return "Medico specialista libero professionista"
-		case SettingPrimary:
-			return "Medico di medicina generale"
-		}
-		if x < 0.08 {
-			return "Direttore di struttura complessa"
-		}
-		return "Dirigente medico"
-	case 14, 15:
-		switch {
-		case setting == SettingManagement || x < 0.02:
-			return "Dirigente delle professioni sanitarie"
-		case x < 0.12:
-			return "Coordinatore infermieristico"
-		case setting == SettingTerritory && x < 0.4:
-			return "Infermiere di famiglia e comunità"
-		}
-		return "Infermiere"
-	case 3:
-		if setting == SettingHospital {
-			return "Dirigente farmacista"
-		}
-		if x < 0.45 {
-			return "Farmacista titolare"
-		}
-		return "Farmacista collaboratore"
+// jobRole draws the role: mostly clinicians, with coordinators among nurses and
+// technicians, managers (heads of unit, directors), and a few trainers and researchers.
+func jobRole(r *rand.Rand, profession int, placement string) string {
+	if placement == placeManagement {
+		return RoleManager
 	}
-	return ""
+	x := r.Float64()
+	switch {
+	case x < 0.01:
+		return RoleTrainer
+	case x < 0.025 && (placement == placeHospital || placement == placePrivate):
+		return RoleResearcher
+	}
+	switch profession {
+	case 1, 3, 4, 5, 6, 7, 8:
+		if placement == placeHospital && x < 0.10 {
+			return RoleManager // direttore di struttura complessa
+		}
+	case 14, 15, 18, 27, 28, 12:
+		if x < 0.11 {
+			return RoleCoordinator
+		}
+		if x < 0.13 {
+			return RoleManager // dirigente delle professioni sanitarie
+		}
+	}
+	return RoleClinician
 }
 
 // emailNames holds every name of the lists as it appears in the synthetic e-mail addresses

@@ -35,6 +35,9 @@ type LoadConfig struct {
 	MaxRequests int           `json:"max_requests"`
 	Timeout     time.Duration `json:"timeout"`
 	MaxInFlight int           `json:"max_in_flight"`
+	// Warm is the number of requests sent (and not counted) before measuring, so the first
+	// measured requests do not pay for dialling connections; default 8, -1 for none.
+	Warm int `json:"warm"`
 }
 
 // LoadResult is what a load run measured. Latencies are in milliseconds.
@@ -119,6 +122,9 @@ func (c *LoadConfig) validate() error {
 	if c.MaxInFlight <= 0 {
 		c.MaxInFlight = 256
 	}
+	if c.Warm == 0 {
+		c.Warm = 8
+	}
 	return nil
 }
 
@@ -150,6 +156,18 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (LoadResult, error) {
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: cfg.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Warm up concurrently over a few connections, so both modes start with connections open.
+	if cfg.Warm > 0 {
+		var wg sync.WaitGroup
+		for i := 0; i < cfg.Warm; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				_, _ = do(ctx, client, &cfg, i)
+			}(i)
+		}
+		wg.Wait()
+	}
 	cpu0 := cpuNow()
 	var res LoadResult
 	var err error

@@ -101,7 +101,7 @@ func TestLoadCountsErrorsAndRotatesPaths(t *testing.T) {
 		w.Write([]byte("ok"))
 	}))
 	defer srv.Close()
-	res, err := RunLoad(context.Background(), LoadConfig{URL: srv.URL, Paths: []string{"/a?q=1", "/a?q=bad"}, Conns: 2, MaxRequests: 20, Duration: 10 * time.Second})
+	res, err := RunLoad(context.Background(), LoadConfig{URL: srv.URL, Paths: []string{"/a?q=1", "/a?q=bad"}, Conns: 2, MaxRequests: 20, Duration: 10 * time.Second, Warm: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

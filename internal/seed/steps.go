@@ -15,7 +15,7 @@ type Encoder func(p *Professional) (string, error)
 
 // ProfessionalWriter stores one batch of professionals through the registry's bulk service,
 // in order.
-type ProfessionalWriter func(ctx context.Context, rows []Professional) error
+type ProfessionalWriter func(ctx context.Context, w *World, rows []Professional) error
 
 // maxCFAttempts bounds the redraws of one row whose codice fiscale clashes with an earlier
 // row's.
@@ -43,7 +43,7 @@ func ProfessionalsStep(encode Encoder, write ProfessionalWriter, batch int) Step
 			}()
 			var n int64
 			for b := range batches {
-				if err := write(ctx, b); err != nil {
+				if err := write(ctx, w, b); err != nil {
 					cancel()
 					for range batches {
 					}

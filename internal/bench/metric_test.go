@@ -269,3 +269,38 @@ func TestRequireSaneFailsOnZeroOrNaN(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterSelection(t *testing.T) {
+	var s Suite
+	ran := map[string]int{}
+	for _, n := range []string{BaselineScenario, "http.home", "http.audit", "registry.import"} {
+		n := n
+		s.MustAdd(Scenario{Name: n, NoMemory: true, NoWarmup: true, Specs: []Spec{{Metric: "m", Unit: "x", Better: Higher}},
+			Rep: func(context.Context) (map[string]float64, error) { ran[n]++; return map[string]float64{"m": 1}, nil }})
+	}
+	for _, tc := range []struct {
+		filter []string
+		want   []string
+		err    bool
+	}{
+		{nil, []string{BaselineScenario, "http.home", "http.audit", "registry.import"}, false},
+		{[]string{"http"}, []string{BaselineScenario, "http.home", "http.audit"}, false},
+		{[]string{"baseline"}, []string{BaselineScenario}, false},
+		{[]string{"registry.import"}, []string{BaselineScenario, "registry.import"}, false},
+		{[]string{"nope"}, nil, true},
+	} {
+		ran = map[string]int{}
+		err := NewRunner(Options{Filter: tc.filter}).Run(context.Background(), &s)
+		if (err != nil) != tc.err {
+			t.Errorf("filter %v: err %v", tc.filter, err)
+		}
+		if len(ran) != len(tc.want) {
+			t.Errorf("filter %v ran %v, want %v", tc.filter, ran, tc.want)
+		}
+		for _, n := range tc.want {
+			if ran[n] != 3 {
+				t.Errorf("filter %v: %s ran %d times, want 3", tc.filter, n, ran[n])
+			}
+		}
+	}
+}

@@ -161,14 +161,17 @@ func (r *Runner) Records() []Record { return r.records }
 // not stop the others; Run returns an error naming every failure.
 func (r *Runner) Run(ctx context.Context, s *Suite) error {
 	var selected []Scenario
+	matched := false
 	for _, sc := range s.scenarios {
 		if sc.Name == BaselineScenario {
 			selected = append([]Scenario{sc}, selected...)
+			matched = matched || (len(r.opts.Filter) > 0 && Match(r.opts.Filter, sc.Name))
 		} else if Match(r.opts.Filter, sc.Name) {
 			selected = append(selected, sc)
+			matched = true
 		}
 	}
-	if len(selected) == 0 || (len(selected) == 1 && selected[0].Name == BaselineScenario && len(r.opts.Filter) > 0) {
+	if !matched && len(r.opts.Filter) > 0 {
 		return fmt.Errorf("bench: no scenario matches %q (have: %s)", strings.Join(r.opts.Filter, ","), strings.Join(s.Names(), ", "))
 	}
 	for _, sc := range selected {
@@ -199,17 +202,18 @@ func (r *Runner) Run(ctx context.Context, s *Suite) error {
 func (r *Runner) RunScenario(ctx context.Context, sc Scenario) (err error) {
 	fmt.Fprintf(r.opts.Log, "bench: %s…\n", sc.Name)
 	start := time.Now()
-	if sc.Setup != nil {
-		if err := sc.Setup(ctx); err != nil {
-			return fmt.Errorf("setup: %w", err)
-		}
-	}
+	// Teardown runs even when Setup fails half-way (it must cope with what Setup left).
 	if sc.Teardown != nil {
 		defer func() {
 			if e := sc.Teardown(ctx); e != nil && err == nil {
 				err = fmt.Errorf("teardown: %w", e)
 			}
 		}()
+	}
+	if sc.Setup != nil {
+		if err := sc.Setup(ctx); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
 	}
 	warm, reps := r.opts.Warmup, r.opts.Reps
 	if sc.Warmup > 0 {

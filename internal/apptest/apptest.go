@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"esd/internal/app"
@@ -77,6 +79,11 @@ func Start(t testing.TB, d db.Dialect, opts ...Options) *Env {
 		<-done
 		m.Close()
 	})
+	pageMu.Lock()
+	for _, n := range m.Server.PageNames() {
+		pageSet[n] = true
+	}
+	pageMu.Unlock()
 	return &Env{T: t, M: m, URL: "http://" + ln.Addr().String(), Dialect: d, Out: out}
 }
 
@@ -176,4 +183,21 @@ func (c *Client) SendJSON(method, path string, v any) Response {
 		body = bytes.NewReader(b)
 	}
 	return c.Do(method, path, body, http.Header{"Content-Type": {"application/json"}})
+}
+
+var (
+	pageMu  sync.Mutex
+	pageSet = map[string]bool{}
+)
+
+// PageNames returns the page templates of every platform started in this process.
+func PageNames() []string {
+	pageMu.Lock()
+	defer pageMu.Unlock()
+	var out []string
+	for n := range pageSet {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"esd/internal/db"
 	"esd/internal/dbtest"
 	"esd/internal/domain"
+	"esd/internal/jobs"
 )
 
 func TestLoginLogoutAndHeaders(t *testing.T) {
@@ -195,5 +198,47 @@ func TestOpenAPIAndHealth(t *testing.T) {
 	}
 	if r := c.Get("/metrics"); !strings.Contains(r.Body, "esd_http_requests_total") {
 		t.Fatal("metrics lack request counter")
+	}
+}
+
+func TestJobProgressPageAndAPI(t *testing.T) {
+	env := apptest.Start(t, db.SQLite)
+	admin := env.Client().Login("admin", apptest.AdminPassword)
+	users, err := env.M.Auth.ListUsers(env.Sys())
+	if err != nil || len(users) == 0 {
+		t.Fatal(users, err)
+	}
+	ctx := domain.WithActor(env.Sys(), domain.Actor{UserID: users[0].ID, Username: "admin", Role: domain.RoleNational})
+	release := make(chan struct{})
+	reported := make(chan struct{})
+	id, err := env.M.Jobs.Start(ctx, "test", func(ctx context.Context, p jobs.Progress) (any, error) {
+		p(3, 10)
+		close(reported)
+		<-release
+		return map[string]int{"rows": 10}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-reported
+	page := admin.Get(fmt.Sprintf("/jobs/%d", id))
+	if page.Status != 200 || !strings.Contains(page.Body, `data-state="running"`) || !strings.Contains(page.Body, "3 / 10") {
+		t.Fatalf("running job page: %d %s", page.Status, page.Body)
+	}
+	close(release)
+	env.M.Jobs.Wait()
+	var v struct {
+		Job     struct{ State string }
+		Percent int
+	}
+	admin.Get(fmt.Sprintf("/api/v1/jobs/%d", id)).JSON(t, &v)
+	if v.Job.State != "done" || v.Percent != 100 {
+		t.Fatalf("finished job: %+v", v)
+	}
+	other := env.Client()
+	u, pw := env.CreateUser("someone", domain.RoleAnalyst, 0, 0, 0)
+	other.Login(u, pw)
+	if r := other.Get(fmt.Sprintf("/api/v1/jobs/%d", id)); r.Status != http.StatusNotFound {
+		t.Fatalf("another user's job: %d", r.Status)
 	}
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"sync"
+
+	"esd/internal/domain"
 )
 
 // The message catalogue: key → {Italian, English}. Italian is the default language; a key
@@ -48,3 +50,19 @@ func translate(lang, key string, args ...any) string {
 
 // Translate is translate for code outside templates (exports, CLI).
 func Translate(lang, key string, args ...any) string { return translate(lang, key, args...) }
+
+// RoleName is the translated name of a role.
+func (s *Server) RoleName(lang string, r domain.Role) string {
+	return translate(lang, "role."+string(r))
+}
+
+// MessageKeys returns every key of the catalogue with whether it has an English text.
+func MessageKeys() map[string]bool {
+	msgMu.RLock()
+	defer msgMu.RUnlock()
+	out := make(map[string]bool, len(messages))
+	for k, v := range messages {
+		out[k] = v[1] != ""
+	}
+	return out
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"esd/internal/auth"
@@ -203,6 +204,7 @@ func (s *Server) render(c *Ctx, status int, name, title string, data any, formEr
 			}
 		}
 	}
+	Rendered.Store(name, true)
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, name+".html", pd); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
@@ -216,5 +218,9 @@ func (s *Server) render(c *Ctx, status int, name, title string, data any, formEr
 	}
 	return nil
 }
+
+// Rendered records every page template name rendered in this process, so a test can fail
+// when a template is never exercised.
+var Rendered sync.Map
 
 var _ = http.StatusOK

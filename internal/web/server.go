@@ -58,6 +58,7 @@ type Server struct {
 // NavItem is one entry of the main menu, shown to the listed roles.
 type NavItem struct {
 	Key   string        // i18n key of the label
+	Desc  string        // i18n key of a one-line description for the home page (optional)
 	Path  string        // link
 	Roles []domain.Role // who sees it; empty = every authenticated user
 	Order int

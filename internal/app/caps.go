@@ -5,6 +5,7 @@ package app
 type caps struct {
 	registryCaps
 	portfolioCaps
+	personaCaps
 	assessmentCaps
 	catalogueCaps
 	seedCaps

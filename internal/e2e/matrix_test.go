@@ -43,6 +43,11 @@ func (w *World) ID(t testing.TB, key string) int64 {
 // organisations, professionals), then each capability's.
 var worldHooks []func(t *testing.T, w *World)
 
+// lateWorldHooks run after every worldHook. Init functions run in file-name order, so a
+// capability whose file sorts before the base hook's (world_base_test.go) registers here to
+// find the regions, organisations and professionals already there.
+var lateWorldHooks []func(t *testing.T, w *World)
+
 // Case is one row of the permission matrix: a page or endpoint, called once for a target in
 // side A and once for side B (if the path has a {side} placeholder), by every role.
 type Case struct {
@@ -55,6 +60,8 @@ type Case struct {
 	JSON func(w *World, side string) any
 	// Form is the body of a form post, built for a side; nil for none.
 	Form func(w *World, side string) url.Values
+	// Raw is any other body (e.g. a text/csv upload): its content type and bytes; nil for none.
+	Raw func(w *World, side string) (string, []byte)
 	// Allow says whether role may do this on side.
 	Allow func(role domain.Role, side string) bool
 	// Sides lists the sides to test; default both if Path has a placeholder, else only A.
@@ -110,6 +117,9 @@ func buildWorld(t *testing.T, d db.Dialect) *World {
 	env := apptest.Start(t, d)
 	w := &World{Env: env, IDs: map[string]int64{}, Clients: map[domain.Role]*apptest.Client{}}
 	for _, h := range worldHooks {
+		h(t, w)
+	}
+	for _, h := range lateWorldHooks {
 		h(t, w)
 	}
 	if w.RegionA == 0 {
@@ -181,6 +191,9 @@ func send(t *testing.T, cl *apptest.Client, c Case, w *World, side, path string)
 	case c.JSON != nil:
 		b, _ := json.Marshal(c.JSON(w, side))
 		return cl.Do(c.Method, path, bytes.NewReader(b), http.Header{"Content-Type": {"application/json"}})
+	case c.Raw != nil:
+		ct, b := c.Raw(w, side)
+		return cl.Do(c.Method, path, bytes.NewReader(b), http.Header{"Content-Type": {ct}})
 	case c.Form != nil:
 		return cl.Do(c.Method, path, strings.NewReader(c.Form(w, side).Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"embed"
+	"encoding/json"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -268,5 +269,10 @@ func jobPage(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("job", c.T("job.title"), map[string]any{"Job": j, "Percent": j.Percent(), "Result": string(j.Result)})
+	// A job whose result lists problems (an import's bad rows) shows them as a table.
+	var report struct {
+		Problems []domain.Problem `json:"problems"`
+	}
+	_ = json.Unmarshal(j.Result, &report)
+	return c.Render("job", c.T("job.title"), map[string]any{"Job": j, "Percent": j.Percent(), "Result": string(j.Result), "Problems": report.Problems})
 }

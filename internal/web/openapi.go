@@ -21,6 +21,9 @@ type Op struct {
 	MaxBytes int64 // request body limit; default 1 MiB
 	// RawRequest names a non-JSON request media type (e.g. text/csv) for uploads.
 	RawRequest string
+	// RawResponse names the media type of a file the operation returns as a *Download
+	// (e.g. text/csv for an export) instead of JSON.
+	RawResponse string
 }
 
 // OpenAPI builds the OpenAPI 3.1 document of every registered operation. Schemas come from
@@ -70,13 +73,15 @@ func (s *Server) OpenAPI() map[string]any {
 			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.Request))}}}
 		}
 		ok := map[string]any{"description": "success"}
-		if op.Response != nil {
+		if op.RawResponse != "" {
+			ok["content"] = map[string]any{op.RawResponse: map[string]any{"schema": map[string]any{"type": "string"}}}
+		} else if op.Response != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.Response))}}
 		}
 		code := "200"
 		if op.Created {
 			code = "201"
-		} else if op.Response == nil {
+		} else if op.Response == nil && op.RawResponse == "" {
 			code = "204"
 		}
 		o["responses"].(map[string]any)[code] = ok

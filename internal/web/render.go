@@ -196,11 +196,31 @@ func (s *Server) render(c *Ctx, status int, name, title string, data any, formEr
 	if formErr != nil {
 		pd.Errors = map[string]string{}
 		if e := domain.AsError(formErr); e != nil {
-			pd.Problems = e.Details
-			if e.Field != "" {
-				pd.Errors[e.Field] = e.Message
+			// Problems that name only a field (no file line) are form errors: each is shown
+			// beside its field, and listed in the summary on top (the accessible error-summary
+			// pattern; it also covers a field the form does not render). Others (an import's
+			// bad rows) are listed in the problems table.
+			fieldLevel := len(e.Details) > 0
+			for _, p := range e.Details {
+				if p.Line != 0 || p.Field == "" {
+					fieldLevel = false
+				}
+			}
+			if fieldLevel {
+				for _, p := range e.Details {
+					if _, ok := pd.Errors[p.Field]; !ok {
+						pd.Errors[p.Field] = p.Reason
+					}
+				}
+				pd.FormError = translate(c.Lang, "form.errors")
+				pd.Problems = e.Details
 			} else {
-				pd.FormError = e.Message
+				pd.Problems = e.Details
+				if e.Field != "" {
+					pd.Errors[e.Field] = e.Message
+				} else {
+					pd.FormError = e.Message
+				}
 			}
 		}
 	}

@@ -330,6 +330,10 @@ func (s *Server) wrapAPI(pattern string, h APIFunc, op Op) http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
+		if d, ok := res.(*Download); ok {
+			d.write(w)
+			return
+		}
 		status := http.StatusOK
 		if r.Method == http.MethodPost && op.Created {
 			status = http.StatusCreated

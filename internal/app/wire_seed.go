@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -51,6 +50,7 @@ func seedSteps(m *Main) ([]seed.Step, error) {
 		return nil, err
 	}
 	steps = append(steps, prof...)
+	steps = append(steps, seed.PersonasStep(m.Persona))
 	steps = append(steps, seed.AccountsStep(m.Auth))
 	return steps, nil
 }
@@ -58,7 +58,7 @@ func seedSteps(m *Main) ([]seed.Step, error) {
 // professionalSteps is where the registry's codice fiscale encoder and bulk import are
 // plugged in.
 func professionalSteps(m *Main) ([]seed.Step, error) {
-	return nil, errors.New("seed: the registry capability (professionals import, codice fiscale) is not available in this build")
+	return []seed.Step{seed.ProfessionalsStep(seed.EncodeCF, seed.RegistryWriter(m.Registry), 10000)}, nil
 }
 
 func runSeed(ctx context.Context, m *Main, args []string) error {

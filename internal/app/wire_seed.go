@@ -203,7 +203,7 @@ func runBench(ctx context.Context, m *Main, args []string) error {
 		bcfg.Rate, pcfg.Rate = *rate, *rate
 	}
 	bcfg.InProcessLoad, pcfg.InProcessLoad = *inproc, *inproc
-	suite, err := benchSuite(ctx, m, base, ds, bcfg, pcfg)
+	suite, err := benchSuite(ctx, m, base, ds, bcfg, pcfg, *quick)
 	if err != nil {
 		return err
 	}
@@ -231,11 +231,14 @@ func runBench(ctx context.Context, m *Main, args []string) error {
 // benchSuite registers the scenarios that exist in this build: the baselines, the pages of
 // the running platform (as the seeded accounts see them), and each capability's own
 // benchmark.
-func benchSuite(ctx context.Context, m *Main, base string, ds seed.Dataset, bcfg bench.BaselineConfig, pcfg bench.PageConfig) (*bench.Suite, error) {
+func benchSuite(ctx context.Context, m *Main, base string, ds seed.Dataset, bcfg bench.BaselineConfig, pcfg bench.PageConfig, quick bool) (*bench.Suite, error) {
 	s := &bench.Suite{}
 	s.MustAdd(bench.BaselineScenarioFor(m.DB, bcfg))
 	if ds.Size == "" {
 		return s, nil // no seeded accounts to log in with: baselines only
+	}
+	for _, sc := range capabilityScenarios(m, ds, quick) {
+		s.MustAdd(sc)
 	}
 	cookies := map[string]string{}
 	for _, l := range seed.SeedLogins {
@@ -250,6 +253,11 @@ func benchSuite(ctx context.Context, m *Main, base string, ds seed.Dataset, bcfg
 		{Name: "http.home", About: "home page, national account", Paths: []string{"/"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
 		{Name: "http.audit", About: "audit trail search, national account", Paths: []string{"/audit"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
 		{Name: "http.users", About: "accounts list, national account", Paths: []string{"/admin/users"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
+		{Name: "http.professionals", About: "professional list (first page), national account", Paths: []string{"/professionals"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
+		{Name: "http.professionals.search", About: "professional list searched by surname, regional account", Paths: []string{"/professionals?q=rossi", "/professionals?q=bianchi", "/professionals?q=ferrari"}, Cookie: cookies[seed.UserRegional], Must: loggedIn},
+		{Name: "http.portfolio", About: "portfolio tree of the current version, national account", Paths: []string{"/portfolio"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
+		{Name: "http.personas", About: "personas list with counts, national account", Paths: []string{"/personas"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
+		{Name: "http.personas.heatmap", About: "persona heat map, national account", Paths: []string{"/personas/heatmap"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
 	} {
 		s.MustAdd(bench.PageScenario(base, p, pcfg))
 	}

@@ -146,3 +146,48 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 	_ = os.WriteFile(dir+"/"+name+".png", png, 0o644)
 }
+
+// TestBrowserImportWithBadRow uploads, in a real browser, an HR office's CSV with one bad
+// row and reads the report: the page names the line, the field and the reason, and nothing
+// from the file was written.
+func TestBrowserImportWithBadRow(t *testing.T) {
+	ctx := newBrowser(t)
+	w := buildWorld(t, db.SQLite)
+	csv := "codice_fiscale;cognome;nome;email;professione;disciplina;regione;azienda;rapporto;setting;ruolo\n" +
+		"RSSMRA80D44D612R;Rossi;Maria;maria.rossi@example.it;14;85;090;;dipendente;ospedale;coordinatore\n" +
+		"LCCNCL65R20E715X;Lucchesi;Niccolò;;1.58;;Toscana;;convenzionato;territorio;\n"
+	file := t.TempDir() + "/personale.csv"
+	if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var before int
+	if err := w.Env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM professionals`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	browserLogin(t, ctx, w.Env.URL, "m_national", "pw-m_national-123456")
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(w.Env.URL+"/professionals/import"),
+		chromedp.WaitVisible(chromedp.CSS("#import-file")),
+		chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{file}),
+		chromedp.Click(chromedp.CSS("#import-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#problems")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "import_bad_row")
+	report, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#problems")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(report, "3") || !strings.Contains(strings.ToLower(report), "codice_fiscale") {
+		t.Fatalf("the report should name line 3 and the codice_fiscale field: %q", report)
+	}
+	var after int
+	if err := w.Env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM professionals`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after != before {
+		t.Fatalf("a failed import wrote %d professionals", after-before)
+	}
+}

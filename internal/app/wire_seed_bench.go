@@ -3,12 +3,16 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 
+	"esd/internal/assess"
 	"esd/internal/bench"
+	"esd/internal/catalogue"
 	"esd/internal/db"
 	"esd/internal/persona"
 	"esd/internal/registry"
@@ -18,7 +22,136 @@ import (
 // capabilityScenarios are the benchmarks each merged capability exports, run through the
 // harness so they get the in-run baselines, ratios, memory and history like the rest.
 func capabilityScenarios(m *Main, ds seed.Dataset, quick bool) []bench.Scenario {
-	return []bench.Scenario{registryImportScenario(m, quick), personaReassignScenario(m, ds)}
+	return []bench.Scenario{registryImportScenario(m, quick), personaReassignScenario(m, ds),
+		catalogueSearchScenario(m, quick), assessRegenerateScenario(m, quick), assessGapsScenario(m, quick)}
+}
+
+// catalogueSearchScenario measures the catalogue search with catalogue.BenchSearch: it loads
+// a generated catalogue into a scratch database (once, in Setup: the search is what is
+// measured), then times search queries as a professional against a primary-key lookup.
+func catalogueSearchScenario(m *Main, quick bool) bench.Scenario {
+	n := 20_000
+	if quick {
+		n = 2_000
+	}
+	var d *db.DB
+	var drop func()
+	return bench.Scenario{
+		Name:  "catalogue.search",
+		About: fmt.Sprintf("catalogue search over %d generated events on a scratch database", n),
+		Specs: []bench.Spec{
+			{Metric: "p50_ms", Unit: "ms", Better: bench.Lower},
+			{Metric: "p95_ms", Unit: "ms", Better: bench.Lower, Targets: []bench.Target{bench.AtMost(50)}},
+			{Metric: "p99_ms", Unit: "ms", Better: bench.Lower},
+			{Metric: "ratio_p95_to_pk_lookup", Unit: "ratio", Better: bench.Lower},
+			{Metric: "index_build_ms", Unit: "ms", Better: bench.Lower},
+		},
+		Setup: func(ctx context.Context) error {
+			var err error
+			d, drop, err = openScratchDB(ctx, m)
+			return err
+		},
+		Teardown: func(context.Context) error {
+			if d != nil {
+				d.Close()
+			}
+			if drop != nil {
+				drop()
+			}
+			return nil
+		},
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			r, err := catalogue.BenchSearch(ctx, d, n, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				return nil, err
+			}
+			return map[string]float64{"p50_ms": r.P50ms, "p95_ms": r.P95ms, "p99_ms": r.P99ms, "ratio_p95_to_pk_lookup": r.RatioP95,
+				"index_build_ms": r.IndexBuildMs}, nil
+		},
+	}
+}
+
+// assessMetrics indexes assess benchmark figures by scenario/metric.
+func assessMetrics(ms []assess.BenchMetric) map[string]assess.BenchMetric {
+	out := map[string]assess.BenchMetric{}
+	for _, x := range ms {
+		out[x.Scenario+"/"+x.Metric] = x
+	}
+	return out
+}
+
+// assessRegenerateScenario measures the regeneration of everyone's objectives with
+// assess.BenchRegenerate on a scratch database (it builds its own world of n professionals):
+// the first generation and the re-run after a persona's targets change.
+func assessRegenerateScenario(m *Main, quick bool) bench.Scenario {
+	n := 10_000
+	if quick {
+		n = 1_000
+	}
+	return bench.Scenario{
+		Name:  "assess.regenerate",
+		About: fmt.Sprintf("objectives of %d professionals regenerated, on a scratch database", n),
+		Specs: []bench.Spec{
+			{Metric: "initial_professionals_per_s", Unit: "1/s", Better: bench.Higher},
+			{Metric: "initial_rows_ratio_to_raw_insert", Unit: "ratio", Better: bench.Higher},
+			{Metric: "change_professionals_per_s", Unit: "1/s", Better: bench.Higher},
+			{Metric: "change_rows_ratio_to_raw_insert", Unit: "ratio", Better: bench.Higher},
+			{Metric: "initial_peak_heap_mb", Unit: "MiB", Better: bench.Lower},
+		},
+		NoWarmup: true,
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			var ms []assess.BenchMetric
+			err := withScratchDB(ctx, m, func(d *db.DB) error {
+				var err error
+				ms, err = assess.BenchRegenerate(ctx, d, n)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			x := assessMetrics(ms)
+			return map[string]float64{
+				"initial_professionals_per_s":      x["assess_regenerate_initial/professionals_per_second"].Value,
+				"initial_rows_ratio_to_raw_insert": x["assess_regenerate_initial/objective_rows_written_per_second"].Ratio,
+				"change_professionals_per_s":       x["assess_regenerate_after_persona_change/professionals_per_second"].Value,
+				"change_rows_ratio_to_raw_insert":  x["assess_regenerate_after_persona_change/objective_rows_written_per_second"].Ratio,
+				"initial_peak_heap_mb":             x["assess_regenerate_initial/peak_heap"].Value,
+			}, nil
+		},
+	}
+}
+
+// assessGapsScenario measures one professional's gap analysis through the service with
+// assess.BenchGaps on a scratch database, against a primary-key lookup in the same run.
+func assessGapsScenario(m *Main, quick bool) bench.Scenario {
+	n, calls := 10_000, 2_000
+	if quick {
+		n, calls = 1_000, 300
+	}
+	return bench.Scenario{
+		Name:  "assess.gaps",
+		About: fmt.Sprintf("gap analysis of one professional (%d calls, world of %d), on a scratch database", calls, n),
+		Specs: []bench.Spec{
+			{Metric: "p50_ms", Unit: "ms", Better: bench.Lower},
+			{Metric: "p99_ms", Unit: "ms", Better: bench.Lower, Targets: []bench.Target{bench.AtMost(5)}},
+			{Metric: "p99_ratio_to_pk_lookup", Unit: "ratio", Better: bench.Lower},
+		},
+		NoWarmup: true,
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			var ms []assess.BenchMetric
+			err := withScratchDB(ctx, m, func(d *db.DB) error {
+				var err error
+				ms, err = assess.BenchGaps(ctx, d, n, calls)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			x := assessMetrics(ms)
+			return map[string]float64{"p50_ms": x["assess_gap_one_professional/p50"].Value, "p99_ms": x["assess_gap_one_professional/p99"].Value,
+				"p99_ratio_to_pk_lookup": x["assess_gap_one_professional/p99"].Ratio}, nil
+		},
+	}
 }
 
 // registryImportScenario measures the registry's CSV import of professionals (parsing,
@@ -101,17 +234,29 @@ var scratchSeq atomic.Int64
 // withScratchDB runs fn on a fresh, migrated database of the configured kind and removes it
 // afterwards.
 func withScratchDB(ctx context.Context, m *Main, fn func(d *db.DB) error) error {
+	d, drop, err := openScratchDB(ctx, m)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	defer d.Close()
+	return fn(d)
+}
+
+// openScratchDB opens a fresh, migrated database of the configured kind (a temporary SQLite
+// file, or a throwaway PostgreSQL database on the same server); drop removes it (close the
+// database first).
+func openScratchDB(ctx context.Context, m *Main) (d *db.DB, drop func(), err error) {
 	n := scratchSeq.Add(1)
 	var dsn string
-	var drop func()
 	if m.DB.IsPostgres() {
 		u, err := url.Parse(m.DB.URL)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		name := fmt.Sprintf("esd_bench_scratch_%d_%d", os.Getpid(), n)
 		if _, err := m.DB.Write.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-			return fmt.Errorf("scratch database: %w", err)
+			return nil, nil, fmt.Errorf("scratch database: %w", err)
 		}
 		drop = func() {
 			_, _ = m.DB.Write.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
@@ -121,19 +266,20 @@ func withScratchDB(ctx context.Context, m *Main, fn func(d *db.DB) error) error 
 	} else {
 		dir, err := os.MkdirTemp("", "esd-bench-scratch-")
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		drop = func() { _ = os.RemoveAll(dir) }
 		dsn = filepath.Join(dir, "scratch.db")
 	}
-	defer drop()
-	d, err := db.Open(ctx, dsn)
+	d, err = db.Open(ctx, dsn)
 	if err != nil {
-		return err
+		drop()
+		return nil, nil, err
 	}
-	defer d.Close()
 	if err := d.Migrate(ctx); err != nil {
-		return err
+		d.Close()
+		drop()
+		return nil, nil, err
 	}
-	return fn(d)
+	return d, drop, nil
 }

@@ -13,8 +13,8 @@ import (
 	"esd/internal/dbtest"
 )
 
-// runCommand runs a CLI command on the platform of env and returns what it printed.
-func runCommand(t *testing.T, env *apptest.Env, args ...string) (string, error) {
+// runCLI runs a CLI command on the platform of env and returns what it printed.
+func runCLI(t *testing.T, env *apptest.Env, args ...string) (string, error) {
 	t.Helper()
 	c, rest, ok := app.FindCommand(args)
 	if !ok {
@@ -49,7 +49,7 @@ func TestBenchBaselinesOnEmptyDatabase(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d db.Dialect) {
 		env := apptest.Start(t, d)
 		hist := filepath.Join(t.TempDir(), "history.jsonl")
-		out, err := runCommand(t, env, "bench", "--quick", "--require-sane", "--history", hist)
+		out, err := runCLI(t, env, "bench", "--quick", "--require-sane", "--history", hist)
 		if err != nil {
 			t.Fatalf("bench: %v\n%s", err, out)
 		}
@@ -75,7 +75,7 @@ func TestBenchBaselinesOnEmptyDatabase(t *testing.T) {
 		if _, ok := h.Last(recs[0]); !ok {
 			t.Error("history has no record of the run")
 		}
-		if _, err := runCommand(t, env, "bench", "--scenario", "nothing.like.this"); err == nil {
+		if _, err := runCLI(t, env, "bench", "--scenario", "nothing.like.this"); err == nil {
 			t.Error("an unknown scenario was accepted")
 		}
 	})

@@ -14,14 +14,15 @@ import (
 
 // TestSeedTinyWorldThroughServices seeds a tiny dataset with `esd seed` (professionals
 // through the registry's CSV import, personas through the persona re-assignment, one account
-// per role) and checks the counts, that every professional has a rule-based profile, that
+// per role, objectives through the assessment service, events through the catalogue's bulk
+// load) and checks the counts, that every professional has a rule-based profile, that
 // the import left its audit trail, that the seeded accounts log in and see their data, that
 // a second run does nothing again, and that the capability scenarios of `esd bench` run on it.
 func TestSeedTinyWorldThroughServices(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d db.Dialect) {
 		env := apptest.Start(t, d)
 		const n = 300
-		out, err := runCommand(t, env, "seed", "--size", "S", "--professionals", "300", "--history", "")
+		out, err := runCLI(t, env, "seed", "--size", "S", "--professionals", "300", "--history", "")
 		if err != nil {
 			t.Fatalf("seed: %v\n%s", err, out)
 		}
@@ -53,6 +54,17 @@ func TestSeedTinyWorldThroughServices(t *testing.T) {
 		if got := count(`SELECT COUNT(DISTINCT persona_id) FROM profiles`); got < 3 {
 			t.Errorf("only %d distinct personas assigned", got)
 		}
+		// Events through the catalogue's bulk path, by providers registered in the registry.
+		if got := count(`SELECT COUNT(*) FROM events WHERE code LIKE 'SEED-%'`); got != int64(seed.SizeS.Events) {
+			t.Errorf("events = %d, want %d", got, seed.SizeS.Events)
+		}
+		if got := count(`SELECT COUNT(DISTINCT e.provider_id) FROM events e JOIN organisations o ON o.id = e.provider_id WHERE o.kind = 'provider'`); got < 5 {
+			t.Errorf("events from %d providers", got)
+		}
+		// Objectives through the assessment service: every professional has some.
+		if got := count(`SELECT COUNT(DISTINCT professional_id) FROM objectives`); got != n {
+			t.Errorf("professionals with objectives = %d, want %d", got, n)
+		}
 		if got := count(`SELECT COUNT(*) FROM audit_log`); got < 1 {
 			t.Error("the import left no audit trail")
 		}
@@ -83,7 +95,7 @@ func TestSeedTinyWorldThroughServices(t *testing.T) {
 		}
 
 		// A second run of the same seed finds every step done.
-		if out, err := runCommand(t, env, "seed", "--size", "S", "--professionals", "300", "--history", ""); err != nil {
+		if out, err := runCLI(t, env, "seed", "--size", "S", "--professionals", "300", "--history", ""); err != nil {
 			t.Fatalf("second seed: %v\n%s", err, out)
 		}
 		if got := count(`SELECT COUNT(*) FROM professionals`); got != n {
@@ -91,7 +103,7 @@ func TestSeedTinyWorldThroughServices(t *testing.T) {
 		}
 
 		// The capability scenarios run on the seeded world with sane figures and ratios.
-		out, err = runCommand(t, env, "bench", "--quick", "--require-sane", "--history", "",
+		out, err = runCLI(t, env, "bench", "--quick", "--require-sane", "--history", "",
 			"--scenario", "registry.import,persona.reassign,http.professionals")
 		if err != nil {
 			t.Fatalf("bench: %v\n%s", err, out)

@@ -5,11 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"esd/internal/auth"
 	"esd/internal/catalogue"
 	"esd/internal/domain"
+	"esd/internal/persona"
 	"esd/internal/registry"
 )
 
@@ -24,7 +26,10 @@ type catalogueCaps struct {
 func wireCatalogue(m *Main) error {
 	svc := catalogue.New(m.DB, m.Log)
 	// Individual objectives come from the assessment capability once it exists; until then
-	// the service's NoObjectives says so and the page lets professionals choose lines.
+	// the lines the professional's persona requires stand in for them (the page says so).
+	if m.Persona != nil {
+		svc.Objectives = personaObjectives{m.Persona}
+	}
 	m.Catalogue = svc
 	m.modules = append(m.modules, catalogue.WebModule{S: svc})
 	m.starters = append(m.starters,
@@ -53,6 +58,39 @@ func wireCatalogue(m *Main) error {
 	}})
 	return nil
 }
+
+// personaObjectives stands in for individual objectives until the assessment capability
+// provides them: the lines the professional's persona requires (effective targets, with the
+// overlays of their region and organisation), the highest target levels first.
+type personaObjectives struct{ p *persona.Service }
+
+// OpenObjectives implements catalogue.ObjectiveSource.
+func (o personaObjectives) OpenObjectives(ctx context.Context, professionalID int64) ([]catalogue.Objective, bool, error) {
+	ts, _, err := o.p.EffectiveTargets(ctx, professionalID)
+	if err != nil {
+		if c := domain.ErrorCode(err); c == domain.ENOTFOUND || c == domain.EFORBIDDEN {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	top := 0
+	for _, t := range ts {
+		if t.Required && t.Min > top {
+			top = t.Min
+		}
+	}
+	var out []catalogue.Objective
+	for _, t := range ts {
+		if t.Required && t.Min > 0 {
+			out = append(out, catalogue.Objective{LineID: t.LineID, TargetLevel: t.Min, Priority: top - t.Min + 1})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Priority < out[j].Priority })
+	return out, len(out) > 0, nil
+}
+
+// Basis names what these objectives are, for the page.
+func (personaObjectives) Basis() string { return "persona" }
 
 // demoCatalogueAccounts adds a provider account for the demo provider and a regional
 // reviewer for its region, when the registry's demo world is not there (existing accounts

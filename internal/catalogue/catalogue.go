@@ -26,8 +26,10 @@ import (
 )
 
 // ObjectiveSource gives the open individual objectives of a professional: the lines they
-// are to develop. The assessment capability provides the real one; until then the catalogue
-// uses NoObjectives, and the recommendation page says so.
+// are to develop. The assessment capability provides the real one; until then the platform
+// wires the targets of the professional's persona, or NoObjectives, and the recommendation
+// page says which. A source may also have a Basis() string method naming what its lines
+// are ("persona"); the default is "objectives".
 type ObjectiveSource interface {
 	// OpenObjectives returns the professional's objectives that are not achieved or
 	// expired. ok is false when the source cannot tell (no objectives system yet).

@@ -162,6 +162,8 @@ var messages = map[string][2]string{
 
 	"cat.forme.intro":        {"Edizioni in programma che sviluppano le linee dei tuoi obiettivi individuali, aperte alla tua professione, nella tua regione oppure online.", "Upcoming editions that develop the lines of your individual objectives, open to your profession, in your region or online."},
 	"cat.forme.noobjectives": {"I tuoi obiettivi individuali non sono ancora disponibili: scegli qui sotto le linee che vuoi sviluppare.", "Your individual objectives are not available yet: choose below the lines you want to develop."},
+	"cat.forme.persona":      {"I tuoi obiettivi individuali non sono ancora disponibili: le edizioni qui sotto sviluppano le linee richieste dalla tua Digital Persona, dai livelli obiettivo più alti. Puoi anche scegliere tu le linee.", "Your individual objectives are not available yet: the editions below develop the lines your Digital Persona requires, highest target levels first. You can also choose lines yourself."},
+	"cat.forme.chosen":       {"Edizioni in programma per le linee che hai scelto, aperte alla tua professione, nella tua regione oppure online.", "Upcoming editions for the lines you chose, open to your profession, in your region or online."},
 	"cat.forme.lines":        {"Linee da sviluppare", "Lines to develop"},
 	"cat.forme.target":       {"livello obiettivo", "target level"},
 	"cat.forme.choose":       {"Scegli le linee (Ctrl o Maiusc per più linee)", "Choose lines (Ctrl or Shift for several)"},

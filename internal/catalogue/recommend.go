@@ -16,12 +16,16 @@ type Recommendations struct {
 	ProfessionalID int64 `json:"professional_id"`
 	// ObjectivesKnown is false while no objectives system is wired (or the professional has
 	// none); Lines then holds the lines chosen by hand, if any.
-	ObjectivesKnown bool        `json:"objectives_known"`
-	Objectives      []Objective `json:"objectives"`
-	Lines           []EventLine `json:"lines"`
-	Professions     []int       `json:"professions"`
-	RegionID        int64       `json:"region_id"`
-	Hits            []Hit       `json:"hits"`
+	ObjectivesKnown bool `json:"objectives_known"`
+	// Basis says where the lines came from: "objectives" (individual objectives), "persona"
+	// (the targets of the professional's persona, while individual objectives are not
+	// available), "chosen" (picked on the page) or "" (none).
+	Basis       string      `json:"basis"`
+	Objectives  []Objective `json:"objectives"`
+	Lines       []EventLine `json:"lines"`
+	Professions []int       `json:"professions"`
+	RegionID    int64       `json:"region_id"`
+	Hits        []Hit       `json:"hits"`
 }
 
 // Recommend returns the recommendations for a professional. The professional asks for
@@ -65,7 +69,14 @@ func (s *Service) Recommend(ctx context.Context, professionalID int64, chosen []
 	}
 	rec.ObjectivesKnown = known && len(objs) > 0
 	rec.Objectives = objs
+	if rec.ObjectivesKnown {
+		rec.Basis = "objectives"
+		if b, ok := s.Objectives.(interface{ Basis() string }); ok {
+			rec.Basis = b.Basis()
+		}
+	}
 	if len(chosen) > 0 {
+		rec.Basis = "chosen"
 		rec.Objectives = nil
 		for i, id := range chosen {
 			rec.Objectives = append(rec.Objectives, Objective{LineID: id, Priority: i + 1})

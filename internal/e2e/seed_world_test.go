@@ -104,7 +104,7 @@ func TestSeedTinyWorldThroughServices(t *testing.T) {
 
 		// The capability scenarios run on the seeded world with sane figures and ratios.
 		out, err = runCLI(t, env, "bench", "--quick", "--require-sane", "--history", "",
-			"--scenario", "registry.import,persona.reassign,http.professionals")
+			"--scenario", "registry.import,persona.reassign,catalogue.search,assess.gaps,http.professionals")
 		if err != nil {
 			t.Fatalf("bench: %v\n%s", err, out)
 		}
@@ -115,7 +115,7 @@ func TestSeedTinyWorldThroughServices(t *testing.T) {
 				t.Errorf("record without a sane ratio: %+v", r)
 			}
 		}
-		for _, k := range []string{"registry.import/rows_per_s", "persona.reassign/first_rate", "http.professionals/p95_ms"} {
+		for _, k := range []string{"registry.import/rows_per_s", "persona.reassign/first_rate", "catalogue.search/p95_ms", "assess.gaps/p99_ms", "http.professionals/p95_ms"} {
 			if !seen[k] {
 				t.Errorf("no figure %s:\n%s", k, out)
 			}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"esd/internal/assess"
 	"flag"
 	"fmt"
 	"os"
@@ -25,10 +26,11 @@ type catalogueCaps struct {
 // and commands.
 func wireCatalogue(m *Main) error {
 	svc := catalogue.New(m.DB, m.Log)
-	// Individual objectives come from the assessment capability once it exists; until then
-	// the lines the professional's persona requires stand in for them (the page says so).
+	// Individual objectives come from the assessment capability; a professional who has no
+	// open objectives yet (no assessment taken) gets the lines their persona requires instead,
+	// and the page says which basis it used.
 	if m.Persona != nil {
-		svc.Objectives = personaObjectives{m.Persona}
+		svc.Objectives = assessObjectives{a: m.Assess, fallback: personaObjectives{m.Persona}}
 	}
 	m.Catalogue = svc
 	m.modules = append(m.modules, catalogue.WebModule{S: svc})
@@ -59,6 +61,35 @@ func wireCatalogue(m *Main) error {
 	return nil
 }
 
+// assessObjectives reads the professional's open individual and group objectives from the
+// assessment capability, falling back to the persona's required lines when there are none.
+type assessObjectives struct {
+	a        *assess.Service
+	fallback personaObjectives
+}
+
+// OpenObjectives implements catalogue.ObjectiveSource.
+func (o assessObjectives) OpenObjectives(ctx context.Context, professionalID int64) ([]catalogue.Objective, bool, error) {
+	if o.a != nil {
+		v, err := o.a.Objectives(ctx, professionalID, "it")
+		if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND && domain.ErrorCode(err) != domain.EFORBIDDEN {
+			return nil, false, err
+		}
+		var out []catalogue.Objective
+		for _, obj := range append(v.Individual, v.Group...) {
+			if obj.State == assess.ObjAchieved || obj.State == assess.ObjExpired {
+				continue
+			}
+			out = append(out, catalogue.Objective{LineID: obj.LineID, TargetLevel: obj.TargetLevel, Priority: obj.Priority})
+		}
+		if len(out) > 0 {
+			sort.SliceStable(out, func(i, j int) bool { return out[i].Priority < out[j].Priority })
+			return out, true, nil
+		}
+	}
+	return o.fallback.OpenObjectives(ctx, professionalID)
+}
+
 // personaObjectives stands in for individual objectives until the assessment capability
 // provides them: the lines the professional's persona requires (effective targets, with the
 // overlays of their region and organisation), the highest target levels first.
@@ -82,7 +113,7 @@ func (o personaObjectives) OpenObjectives(ctx context.Context, professionalID in
 	var out []catalogue.Objective
 	for _, t := range ts {
 		if t.Required && t.Min > 0 {
-			out = append(out, catalogue.Objective{LineID: t.LineID, TargetLevel: t.Min, Priority: top - t.Min + 1})
+			out = append(out, catalogue.Objective{LineID: t.LineID, TargetLevel: t.Min, Priority: top - t.Min + 1, Basis: "persona"})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Priority < out[j].Priority })

@@ -30,7 +30,7 @@ func (m Module) Register(routes *web.Routes) {
 	r.Nav(web.NavItem{Key: "assess.nav.gaps", Path: "/assessment/gaps", Roles: prof, Order: 21})
 	r.Nav(web.NavItem{Key: "assess.nav.objectives", Path: "/assessment/objectives", Roles: prof, Order: 22})
 	r.Nav(web.NavItem{Key: "assess.nav.staff", Path: "/assessment/staff", Roles: staff, Order: 40})
-	r.Nav(web.NavItem{Key: "assess.nav.bank", Path: "/assessment/bank", Roles: []domain.Role{domain.RoleNational}, Order: 41})
+	r.Nav(web.NavItem{Key: "assess.nav.bank", Path: "/assessment/bank", Roles: []domain.Role{domain.RoleNational}, Order: 41, Secondary: true})
 
 	// Taking an assessment.
 	r.Page("GET /assessment", m.startPage)

@@ -42,6 +42,9 @@ type Objective struct {
 	LineID      int64 `json:"line_id"`
 	TargetLevel int   `json:"target_level"`
 	Priority    int   `json:"priority"`
+	// Basis, when set, names what the line stands for ("persona" when the persona's
+	// required lines stand in for objectives); empty means an individual objective.
+	Basis string `json:"basis,omitempty"`
 }
 
 // NoObjectives is the ObjectiveSource used before individual objectives exist: it reports

@@ -74,6 +74,9 @@ func (s *Service) Recommend(ctx context.Context, professionalID int64, chosen []
 		if b, ok := s.Objectives.(interface{ Basis() string }); ok {
 			rec.Basis = b.Basis()
 		}
+		if objs[0].Basis != "" {
+			rec.Basis = objs[0].Basis
+		}
 	}
 	if len(chosen) > 0 {
 		rec.Basis = "chosen"

@@ -42,7 +42,7 @@ func (m WebModule) Register(r *web.Routes) {
 	r.Nav(web.NavItem{Key: "cat.nav.review", Path: "/review/events", Roles: roleReviewers, Order: 42})
 	r.Nav(web.NavItem{Key: "cat.nav.forme", Path: "/catalogue/for-me", Roles: []domain.Role{domain.RoleProfessional}, Order: 43})
 	r.Nav(web.NavItem{Key: "cat.nav.analysis", Path: "/catalogue/analysis", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional, domain.RoleAnalyst}, Order: 44})
-	r.Nav(web.NavItem{Key: "cat.nav.import", Path: "/catalogue/import", Roles: []domain.Role{domain.RoleProvider, domain.RoleNational}, Order: 45})
+	r.Nav(web.NavItem{Key: "cat.nav.import", Path: "/catalogue/import", Roles: []domain.Role{domain.RoleProvider, domain.RoleNational}, Order: 45, Secondary: true})
 
 	r.Page("GET /catalogue", m.searchPage)
 	r.Page("GET /catalogue/for-me", m.forMePage)

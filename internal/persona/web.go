@@ -23,7 +23,7 @@ func (m Module) Register(r *web.Routes) {
 	r.Templates(sub)
 	r.Messages(messages)
 	r.Nav(web.NavItem{Key: "nav.personas", Path: "/personas", Order: 20})
-	r.Nav(web.NavItem{Key: "nav.assignment", Path: "/assignment/rules", Order: 21})
+	r.Nav(web.NavItem{Key: "nav.assignment", Path: "/assignment/rules", Order: 21, Secondary: true})
 	r.Nav(web.NavItem{Key: "nav.myprofile", Path: "/profile", Roles: []domain.Role{domain.RoleProfessional}, Order: 22})
 
 	r.Page("GET /personas", m.listPage)

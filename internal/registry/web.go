@@ -42,9 +42,9 @@ func (m Module) Register(r *web.Routes) {
 	all := []domain.Role{domain.RoleNational, domain.RoleRegional, domain.RoleOrganisation, domain.RoleProvider, domain.RoleProfessional, domain.RoleAnalyst}
 	r.Nav(web.NavItem{Key: "reg.nav.professionals", Path: "/professionals", Roles: editorRoles, Order: 10})
 	r.Nav(web.NavItem{Key: "reg.nav.me", Path: "/professionals/me", Roles: []domain.Role{domain.RoleProfessional}, Order: 10})
-	r.Nav(web.NavItem{Key: "reg.nav.import", Path: "/professionals/import", Roles: editorRoles, Order: 11})
+	r.Nav(web.NavItem{Key: "reg.nav.import", Path: "/professionals/import", Roles: editorRoles, Order: 11, Secondary: true})
 	r.Nav(web.NavItem{Key: "reg.nav.organisations", Path: "/organisations", Roles: all, Order: 12})
-	r.Nav(web.NavItem{Key: "reg.nav.reference", Path: "/reference", Roles: all, Order: 80})
+	r.Nav(web.NavItem{Key: "reg.nav.reference", Path: "/reference", Roles: all, Order: 80, Secondary: true})
 
 	r.Page("GET /professionals", m.professionalsPage)
 	r.Page("GET /professionals/me", m.mePage)

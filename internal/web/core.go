@@ -60,7 +60,7 @@ func (coreModule) Register(r *Routes) {
 
 	r.Nav(NavItem{Key: "nav.home", Path: "/", Order: 0})
 	r.Nav(NavItem{Key: "nav.users", Desc: "nav.users.desc", Path: "/admin/users", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional}, Order: 90})
-	r.Nav(NavItem{Key: "account.tokens", Desc: "account.tokens.desc", Path: "/account/tokens", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional, domain.RoleOrganisation, domain.RoleProvider}, Order: 95})
+	r.Nav(NavItem{Key: "account.tokens", Desc: "account.tokens.desc", Path: "/account/tokens", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional, domain.RoleOrganisation, domain.RoleProvider}, Order: 95, Secondary: true})
 	r.Nav(NavItem{Key: "nav.audit", Desc: "nav.audit.desc", Path: "/audit", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional}, Order: 91})
 
 	r.API("GET /api/v1/me", Op{Summary: "The calling user and their grant", Tag: "account", Response: auth.User{}}, func(c *Ctx) (any, error) {

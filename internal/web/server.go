@@ -62,6 +62,9 @@ type NavItem struct {
 	Path  string        // link
 	Roles []domain.Role // who sees it; empty = every authenticated user
 	Order int
+	// Secondary entries appear as cards on the home page but not in the top menu, which
+	// stays short enough to read at a glance.
+	Secondary bool
 }
 
 // Routes is what a Module uses to plug into the server.

@@ -1,10 +1,271 @@
 package app
 
-// seedCaps holds the services of the seed capability.
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"esd/internal/bench"
+	"esd/internal/seed"
+)
+
+// seedCaps holds the services of the seed capability (it has none of its own: it drives the
+// other capabilities' services).
 type seedCaps struct{}
 
 // wireSeed builds the seed capability: its services, web module, start-up steps, demo data
 // and commands.
 func wireSeed(m *Main) error {
 	return nil
+}
+
+func init() {
+	registerCommand(Command{Path: "seed", Usage: "--size S|M|L [--seed N] [--history FILE]: genera il dataset sintetico nazionale", Run: runSeed})
+	registerCommand(Command{Path: "bench", Usage: "[--size S|M|L] [--scenario a,b] [--quick] [--history FILE] [--list]: esegue i benchmark", Run: runBench})
+}
+
+// defaultHistory is the history file kept in the repository, used when the command runs
+// from the repository root (where the bench folder is); elsewhere nothing is kept unless
+// --history says where.
+func defaultHistory() string {
+	if st, err := os.Stat("bench"); err == nil && st.IsDir() {
+		return "bench/history.jsonl"
+	}
+	return ""
+}
+
+// seedSteps lists the steps of the world that the capabilities merged so far can write,
+// each through its own service.
+func seedSteps(m *Main) ([]seed.Step, error) {
+	var steps []seed.Step
+	prof, err := professionalSteps(m)
+	if err != nil {
+		return nil, err
+	}
+	steps = append(steps, prof...)
+	steps = append(steps, seed.PersonasStep(m.Persona))
+	steps = append(steps, seed.ObjectivesStep(m.Assess))
+	steps = append(steps, seed.EventsStep(m.Registry, m.Catalogue))
+	steps = append(steps, seed.AccountsStep(m.Auth))
+	return steps, nil
+}
+
+// professionalSteps is where the registry's codice fiscale encoder and bulk import are
+// plugged in.
+func professionalSteps(m *Main) ([]seed.Step, error) {
+	return []seed.Step{seed.ProfessionalsStep(seed.EncodeCF, seed.RegistryWriter(m.Registry), 10000)}, nil
+}
+
+func runSeed(ctx context.Context, m *Main, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	size := fs.String("size", "S", "dataset size: S, M or L")
+	sd := fs.Int64("seed", seed.DefaultSeed, "random seed of the dataset")
+	hist := fs.String("history", defaultHistory(), "benchmark history file to append the seed's speed to (empty: none)")
+	profs := fs.Int("professionals", 0, "override the number of professionals (quick trials; the dataset keeps its size name)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sz, err := seed.ParseSize(*size)
+	if err != nil {
+		return err
+	}
+	if *profs > 0 {
+		sz.Professionals = *profs
+	}
+	_, err = seedWorld(ctx, m, sz, *sd, *hist)
+	return err
+}
+
+// seedWorld seeds the dataset and reports its speed: per step rows/s next to a raw batch
+// insert measured just before on the same database, and the total time (for L the target
+// is 20 minutes on this machine).
+func seedWorld(ctx context.Context, m *Main, sz seed.Size, sd int64, histPath string) ([]seed.StepResult, error) {
+	steps, err := seedSteps(m)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := bench.RawInsert(ctx, m.DB, 50_000)
+	if err != nil {
+		return nil, fmt.Errorf("seed: raw insert baseline: %w", err)
+	}
+	if err := bench.ClearScratch(ctx, m.DB); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	s := &seed.Seeder{DB: m.DB, Size: sz, Seed: sd, Out: m.Out, Steps: steps}
+	results, err := s.Run(ctx)
+	if err != nil {
+		return results, err
+	}
+	total := time.Since(start)
+	fmt.Fprintf(m.Out, "seed: dataset %s ready in %s\n", sz.Name, total.Round(100*time.Millisecond))
+	fmt.Fprintf(m.Out, "seed: logins (password %q): %s\n", seed.SeedPassword(sd), strings.Join(seedUsernames(), ", "))
+
+	h, err := bench.LoadHistory(histPath)
+	if err != nil {
+		return results, err
+	}
+	env := bench.DetectEnv(ctx, m.DB)
+	env.DatasetSeed, env.DatasetSize, env.DatasetProfessionals = sd, sz.Name, int64(sz.Professionals)
+	r := bench.NewRunner(bench.Options{Dataset: sz.Name, Env: env, History: h})
+	r.SetBaseline(bench.BaselineInsert, raw)
+	ran, resumed := false, false
+	for _, res := range results {
+		resumed = resumed || res.Skipped
+		if res.Skipped || res.Rows == 0 {
+			continue
+		}
+		ran = true
+		r.Record("seed."+res.Step, bench.Spec{Metric: "rows_per_s", Unit: "rows/s", Better: bench.Higher, Baseline: bench.BaselineInsert},
+			[]float64{res.Rate()})
+	}
+	if ran {
+		var targets []bench.Target
+		if sz.Name == seed.SizeL.Name {
+			targets = []bench.Target{bench.AtMost(20 * 60)}
+		}
+		// A resumed seed's total covers only the steps left: not comparable with a full one.
+		if !resumed {
+			r.Record("seed.total", bench.Spec{Metric: "seconds", Unit: "s", Better: bench.Lower, Targets: targets}, []float64{total.Seconds()})
+		}
+		bench.WriteTable(m.Out, r.Records(), nil)
+		if err := h.Append(r.Records()); err != nil {
+			return results, err
+		}
+	}
+	return results, nil
+}
+
+func seedUsernames() []string {
+	var out []string
+	for _, l := range seed.SeedLogins {
+		out = append(out, l.Username)
+	}
+	return out
+}
+
+func runBench(ctx context.Context, m *Main, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	size := fs.String("size", "", "dataset size to measure (S, M, L); an empty database is seeded first")
+	sd := fs.Int64("seed", seed.DefaultSeed, "seed used when the database must be seeded first")
+	scen := fs.String("scenario", "", "comma-separated scenarios, globs or prefixes (default: all)")
+	quick := fs.Bool("quick", false, "short repetitions (CI smoke): checks that scenarios run, figures not comparable")
+	reps := fs.Int("reps", 3, "kept repetitions per scenario (at least 3)")
+	rate := fs.Float64("rate", 0, "open-loop arrival rate for the pages, requests/s (default 100)")
+	hist := fs.String("history", defaultHistory(), "history file (empty: none)")
+	list := fs.Bool("list", false, "list the scenarios and exit")
+	inproc := fs.Bool("inprocess-load", false, "run the load generator in this process (its CPU then includes the server's)")
+	sane := fs.Bool("require-sane", false, "fail a scenario whose figures are not positive finite numbers (CI smoke)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ds, err := seed.Current(ctx, m.DB)
+	if err != nil {
+		return err
+	}
+	if *size != "" {
+		sz, err := seed.ParseSize(*size)
+		if err != nil {
+			return err
+		}
+		switch {
+		case ds.Size == "" && ds.Professionals == 0:
+			fmt.Fprintf(os.Stderr, "bench: empty database: seeding dataset %s first\n", sz.Name)
+			if _, err := seedWorld(ctx, m, sz, *sd, *hist); err != nil {
+				return err
+			}
+			if ds, err = seed.Current(ctx, m.DB); err != nil {
+				return err
+			}
+		case ds.Size != sz.Name:
+			return fmt.Errorf("bench: the database holds dataset %q, not %s", ds.Size, sz.Name)
+		}
+	}
+	dataset := ds.Size
+	if dataset == "" {
+		dataset = "none"
+	}
+	// The platform serves on a random loopback port for the page scenarios. Request logs go
+	// to a discarding handler: formatting them is part of serving, printing them is not.
+	m.Server.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: m.Server, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	base := "http://" + ln.Addr().String()
+
+	bcfg, pcfg := bench.DefaultBaselineConfig(*quick), bench.DefaultPageConfig(*quick)
+	if *rate > 0 {
+		bcfg.Rate, pcfg.Rate = *rate, *rate
+	}
+	bcfg.InProcessLoad, pcfg.InProcessLoad = *inproc, *inproc
+	suite, err := benchSuite(ctx, m, base, ds, bcfg, pcfg, *quick)
+	if err != nil {
+		return err
+	}
+	if *list {
+		for _, n := range suite.Names() {
+			fmt.Fprintln(m.Out, n)
+		}
+		return nil
+	}
+	h, err := bench.LoadHistory(*hist)
+	if err != nil {
+		return err
+	}
+	env := bench.DetectEnv(ctx, m.DB)
+	env.DatasetSeed, env.DatasetSize, env.DatasetProfessionals, env.Quick = ds.Seed, dataset, ds.Professionals, *quick
+	var filter []string
+	if *scen != "" {
+		filter = strings.Split(*scen, ",")
+	}
+	r := bench.NewRunner(bench.Options{Dataset: dataset, Env: env, Filter: filter, Reps: *reps, History: h,
+		JSON: m.Out, Table: m.Out, Log: os.Stderr, RequireSane: *sane})
+	return r.Run(ctx, suite)
+}
+
+// benchSuite registers the scenarios that exist in this build: the baselines, the pages of
+// the running platform (as the seeded accounts see them), and each capability's own
+// benchmark.
+func benchSuite(ctx context.Context, m *Main, base string, ds seed.Dataset, bcfg bench.BaselineConfig, pcfg bench.PageConfig, quick bool) (*bench.Suite, error) {
+	s := &bench.Suite{}
+	s.MustAdd(bench.BaselineScenarioFor(m.DB, bcfg))
+	if ds.Size == "" {
+		return s, nil // no seeded accounts to log in with: baselines only
+	}
+	for _, sc := range capabilityScenarios(m, ds, quick) {
+		s.MustAdd(sc)
+	}
+	cookies := map[string]string{}
+	for _, l := range seed.SeedLogins {
+		c, err := bench.Login(ctx, base, l.Username, seed.SeedPassword(ds.Seed))
+		if err != nil {
+			return nil, fmt.Errorf("bench: %w (was the database seeded by esd seed?)", err)
+		}
+		cookies[l.Username] = c
+	}
+	const loggedIn = `action="/logout"`
+	for _, p := range []bench.Page{
+		{Name: "http.home", About: "home page, national account", Paths: []string{"/"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
+		{Name: "http.audit", About: "audit trail search, national account", Paths: []string{"/audit"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
+		{Name: "http.users", About: "accounts list, national account", Paths: []string{"/admin/users"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
+		{Name: "http.professionals", About: "professional list (first page), national account", Paths: []string{"/professionals"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
+		{Name: "http.professionals.search", About: "professional list searched by surname, regional account", Paths: []string{"/professionals?q=rossi", "/professionals?q=bianchi", "/professionals?q=ferrari"}, Cookie: cookies[seed.UserRegional], Must: loggedIn},
+		{Name: "http.portfolio", About: "portfolio tree of the current version, national account", Paths: []string{"/portfolio"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
+		{Name: "http.personas", About: "personas list with counts, national account", Paths: []string{"/personas"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
+		{Name: "http.personas.heatmap", About: "persona heat map, national account", Paths: []string{"/personas/heatmap"}, Cookie: cookies[seed.UserNational], Must: loggedIn},
+	} {
+		s.MustAdd(bench.PageScenario(base, p, pcfg))
+	}
+	return s, nil
 }

@@ -1,0 +1,285 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"esd/internal/assess"
+	"esd/internal/bench"
+	"esd/internal/catalogue"
+	"esd/internal/db"
+	"esd/internal/persona"
+	"esd/internal/registry"
+	"esd/internal/seed"
+)
+
+// capabilityScenarios are the benchmarks each merged capability exports, run through the
+// harness so they get the in-run baselines, ratios, memory and history like the rest.
+func capabilityScenarios(m *Main, ds seed.Dataset, quick bool) []bench.Scenario {
+	return []bench.Scenario{registryImportScenario(m, quick), personaReassignScenario(m, ds),
+		catalogueSearchScenario(m, quick), assessRegenerateScenario(m, quick), assessGapsScenario(m, quick)}
+}
+
+// catalogueSearchScenario measures the catalogue search with catalogue.BenchSearch: it loads
+// a generated catalogue into a scratch database (once, in Setup: the search is what is
+// measured), then times search queries as a professional against a primary-key lookup.
+func catalogueSearchScenario(m *Main, quick bool) bench.Scenario {
+	n := 20_000
+	if quick {
+		n = 2_000
+	}
+	var d *db.DB
+	var drop func()
+	return bench.Scenario{
+		Name:  "catalogue.search",
+		About: fmt.Sprintf("catalogue search over %d generated events on a scratch database", n),
+		Specs: []bench.Spec{
+			{Metric: "p50_ms", Unit: "ms", Better: bench.Lower},
+			{Metric: "p95_ms", Unit: "ms", Better: bench.Lower, Targets: []bench.Target{bench.AtMost(50)}},
+			{Metric: "p99_ms", Unit: "ms", Better: bench.Lower},
+			{Metric: "ratio_p95_to_pk_lookup", Unit: "ratio", Better: bench.Lower},
+			{Metric: "index_build_ms", Unit: "ms", Better: bench.Lower},
+		},
+		Setup: func(ctx context.Context) error {
+			var err error
+			d, drop, err = openScratchDB(ctx, m)
+			return err
+		},
+		Teardown: func(context.Context) error {
+			if d != nil {
+				d.Close()
+			}
+			if drop != nil {
+				drop()
+			}
+			return nil
+		},
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			r, err := catalogue.BenchSearch(ctx, d, n, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				return nil, err
+			}
+			return map[string]float64{"p50_ms": r.P50ms, "p95_ms": r.P95ms, "p99_ms": r.P99ms, "ratio_p95_to_pk_lookup": r.RatioP95,
+				"index_build_ms": r.IndexBuildMs}, nil
+		},
+	}
+}
+
+// assessMetrics indexes assess benchmark figures by scenario/metric.
+func assessMetrics(ms []assess.BenchMetric) map[string]assess.BenchMetric {
+	out := map[string]assess.BenchMetric{}
+	for _, x := range ms {
+		out[x.Scenario+"/"+x.Metric] = x
+	}
+	return out
+}
+
+// assessRegenerateScenario measures the regeneration of everyone's objectives with
+// assess.BenchRegenerate on a scratch database (it builds its own world of n professionals):
+// the first generation and the re-run after a persona's targets change.
+func assessRegenerateScenario(m *Main, quick bool) bench.Scenario {
+	n := 10_000
+	if quick {
+		n = 1_000
+	}
+	return bench.Scenario{
+		Name:  "assess.regenerate",
+		About: fmt.Sprintf("objectives of %d professionals regenerated, on a scratch database", n),
+		Specs: []bench.Spec{
+			{Metric: "initial_professionals_per_s", Unit: "1/s", Better: bench.Higher},
+			{Metric: "initial_rows_ratio_to_raw_insert", Unit: "ratio", Better: bench.Higher},
+			{Metric: "change_professionals_per_s", Unit: "1/s", Better: bench.Higher},
+			{Metric: "change_rows_ratio_to_raw_insert", Unit: "ratio", Better: bench.Higher},
+			{Metric: "initial_peak_heap_mb", Unit: "MiB", Better: bench.Lower},
+		},
+		NoWarmup: true,
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			var ms []assess.BenchMetric
+			err := withScratchDB(ctx, m, func(d *db.DB) error {
+				var err error
+				ms, err = assess.BenchRegenerate(ctx, d, n)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			x := assessMetrics(ms)
+			return map[string]float64{
+				"initial_professionals_per_s":      x["assess_regenerate_initial/professionals_per_second"].Value,
+				"initial_rows_ratio_to_raw_insert": x["assess_regenerate_initial/objective_rows_written_per_second"].Ratio,
+				"change_professionals_per_s":       x["assess_regenerate_after_persona_change/professionals_per_second"].Value,
+				"change_rows_ratio_to_raw_insert":  x["assess_regenerate_after_persona_change/objective_rows_written_per_second"].Ratio,
+				"initial_peak_heap_mb":             x["assess_regenerate_initial/peak_heap"].Value,
+			}, nil
+		},
+	}
+}
+
+// assessGapsScenario measures one professional's gap analysis through the service with
+// assess.BenchGaps on a scratch database, against a primary-key lookup in the same run.
+func assessGapsScenario(m *Main, quick bool) bench.Scenario {
+	n, calls := 10_000, 2_000
+	if quick {
+		n, calls = 1_000, 300
+	}
+	return bench.Scenario{
+		Name:  "assess.gaps",
+		About: fmt.Sprintf("gap analysis of one professional (%d calls, world of %d), on a scratch database", calls, n),
+		Specs: []bench.Spec{
+			{Metric: "p50_ms", Unit: "ms", Better: bench.Lower},
+			{Metric: "p99_ms", Unit: "ms", Better: bench.Lower, Targets: []bench.Target{bench.AtMost(5)}},
+			{Metric: "p99_ratio_to_pk_lookup", Unit: "ratio", Better: bench.Lower},
+		},
+		NoWarmup: true,
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			var ms []assess.BenchMetric
+			err := withScratchDB(ctx, m, func(d *db.DB) error {
+				var err error
+				ms, err = assess.BenchGaps(ctx, d, n, calls)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			x := assessMetrics(ms)
+			return map[string]float64{"p50_ms": x["assess_gap_one_professional/p50"].Value, "p99_ms": x["assess_gap_one_professional/p99"].Value,
+				"p99_ratio_to_pk_lookup": x["assess_gap_one_professional/p99"].Ratio}, nil
+		},
+	}
+}
+
+// registryImportScenario measures the registry's CSV import of professionals (parsing,
+// validation, audit, commit) with registry.BenchmarkImport. The import needs a database
+// without professionals, so every repetition runs on a fresh scratch database of the same
+// kind as the configured one (a temporary SQLite file, or a throwaway PostgreSQL database on
+// the same server); the seeded dataset is not touched.
+func registryImportScenario(m *Main, quick bool) bench.Scenario {
+	n := 20_000
+	if quick {
+		n = 2_000
+	}
+	return bench.Scenario{
+		Name:  "registry.import",
+		About: fmt.Sprintf("CSV import of %d professionals through the registry service, on a scratch database", n),
+		Specs: []bench.Spec{
+			{Metric: "rows_per_s", Unit: "rows/s", Better: bench.Higher, Baseline: bench.BaselineInsert, Targets: []bench.Target{bench.AtLeast(20_000)}},
+			{Metric: "ratio_to_own_raw_insert", Unit: "ratio", Better: bench.Higher, Targets: []bench.Target{bench.AtLeast(0.10)}},
+			{Metric: "reimport_rows_per_s", Unit: "rows/s", Better: bench.Higher, Baseline: bench.BaselineInsert},
+			{Metric: "cpu_s", Unit: "s", Better: bench.Lower},
+		},
+		NoWarmup: true,
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			var res registry.BenchResult
+			err := withScratchDB(ctx, m, func(d *db.DB) error {
+				var err error
+				res, err = registry.BenchmarkImport(ctx, d, n)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			return map[string]float64{"rows_per_s": res.ImportRowsPerSec, "ratio_to_own_raw_insert": res.Ratio,
+				"reimport_rows_per_s": res.ReimportRowsPerSec, "cpu_s": res.ImportCPUSeconds}, nil
+		},
+	}
+}
+
+// personaReassignScenario measures the persona re-assignment of every seeded professional
+// with persona.BenchReassign: a first assignment (every profile written), a pass where
+// nothing changes, and a rule change moving every nurse. It leaves every professional with
+// the rule-based profile the seed gave them.
+func personaReassignScenario(m *Main, ds seed.Dataset) bench.Scenario {
+	return bench.Scenario{
+		Name:  "persona.reassign",
+		About: fmt.Sprintf("persona re-assignment of the %d seeded professionals", ds.Professionals),
+		Specs: []bench.Spec{
+			{Metric: "first_rate", Unit: "professionals/s", Better: bench.Higher, Baseline: bench.BaselineStream},
+			{Metric: "first_s", Unit: "s", Better: bench.Lower},
+			{Metric: "first_ratio_to_own_raw_scan", Unit: "ratio", Better: bench.Lower},
+			{Metric: "no_change_rate", Unit: "professionals/s", Better: bench.Higher, Baseline: bench.BaselineStream},
+			{Metric: "rule_change_rate", Unit: "professionals/s", Better: bench.Higher, Baseline: bench.BaselineStream},
+			{Metric: "first_heap_peak_mb", Unit: "MiB", Better: bench.Lower},
+		},
+		NoWarmup: true,
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			rep, err := persona.BenchReassign(ctx, m.DB, 0)
+			if err != nil {
+				return nil, err
+			}
+			fig := map[string]persona.BenchFigure{}
+			for _, f := range rep.Figures {
+				fig[f.Metric] = f
+			}
+			out := map[string]float64{
+				"first_rate":                  fig["first_assignment_rate"].Value,
+				"first_s":                     fig["first_assignment_time"].Value,
+				"first_ratio_to_own_raw_scan": fig["first_assignment_time"].Ratio,
+				"no_change_rate":              fig["no_change_rate"].Value,
+				"rule_change_rate":            fig["rule_change_rate"].Value,
+				"first_heap_peak_mb":          fig["first_assignment_heap_inuse_peak"].Value,
+			}
+			return out, nil
+		},
+	}
+}
+
+var scratchSeq atomic.Int64
+
+// withScratchDB runs fn on a fresh, migrated database of the configured kind and removes it
+// afterwards.
+func withScratchDB(ctx context.Context, m *Main, fn func(d *db.DB) error) error {
+	d, drop, err := openScratchDB(ctx, m)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	defer d.Close()
+	return fn(d)
+}
+
+// openScratchDB opens a fresh, migrated database of the configured kind (a temporary SQLite
+// file, or a throwaway PostgreSQL database on the same server); drop removes it (close the
+// database first).
+func openScratchDB(ctx context.Context, m *Main) (d *db.DB, drop func(), err error) {
+	n := scratchSeq.Add(1)
+	var dsn string
+	if m.DB.IsPostgres() {
+		u, err := url.Parse(m.DB.URL)
+		if err != nil {
+			return nil, nil, err
+		}
+		name := fmt.Sprintf("esd_bench_scratch_%d_%d", os.Getpid(), n)
+		if _, err := m.DB.Write.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+			return nil, nil, fmt.Errorf("scratch database: %w", err)
+		}
+		drop = func() {
+			_, _ = m.DB.Write.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		}
+		u.Path = "/" + name
+		dsn = u.String()
+	} else {
+		dir, err := os.MkdirTemp("", "esd-bench-scratch-")
+		if err != nil {
+			return nil, nil, err
+		}
+		drop = func() { _ = os.RemoveAll(dir) }
+		dsn = filepath.Join(dir, "scratch.db")
+	}
+	d, err = db.Open(ctx, dsn)
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
+	if err := d.Migrate(ctx); err != nil {
+		d.Close()
+		drop()
+		return nil, nil, err
+	}
+	return d, drop, nil
+}

@@ -124,7 +124,8 @@ func (s *Service) regenerateBatch(ctx context.Context, batch []regenItem, rep *R
 	lo, hi := batch[0].prof, batch[len(batch)-1].prof
 	tri := s.triennium().String()
 	// A dense batch (every professional, or most) is read by id range; a sparse one (one
-	// persona's professionals) by id lists, so it does not read its neighbours' rows.
+	// persona's professionals) by id list (an array on PostgreSQL), so it does not read its
+	// neighbours' rows.
 	ids := make([]int64, len(batch))
 	for i, it := range batch {
 		ids[i] = it.prof
@@ -146,6 +147,9 @@ func (s *Service) regenerateBatch(ctx context.Context, batch []regenItem, rep *R
 		}
 		if dense {
 			return run("professional_id BETWEEN $1 AND $2", []any{lo, hi})
+		}
+		if s.DB.IsPostgres() {
+			return run("professional_id = ANY($1)", []any{ids})
 		}
 		for start := 0; start < len(ids); start += 250 {
 			end := min(start+250, len(ids))

@@ -16,7 +16,9 @@ import (
 func csvReference(t testing.TB) *Reference {
 	t.Helper()
 	dir := ""
-	for _, c := range []string{os.Getenv("ESD_REFERENCE_DIR"), "../../../shared/reference", "../../../../shared/reference"} {
+	// The registry's embedded copies (same files, with a "# Source:" line) come last, so the
+	// test runs in a checkout without shared/ beside it too.
+	for _, c := range []string{os.Getenv("ESD_REFERENCE_DIR"), "../../../shared/reference", "../../../../shared/reference", "../registry/reference"} {
 		if c == "" {
 			continue
 		}
@@ -35,6 +37,7 @@ func csvReference(t testing.TB) *Reference {
 		}
 		defer f.Close()
 		r := csv.NewReader(f)
+		r.Comment = '#'
 		r.FieldsPerRecord = -1
 		rows, err := r.ReadAll()
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"net/http"
 	"path"
 	"strings"
 	"sync"
@@ -242,5 +241,3 @@ func (s *Server) render(c *Ctx, status int, name, title string, data any, formEr
 // Rendered records every page template name rendered in this process, so a test can fail
 // when a template is never exercised.
 var Rendered sync.Map
-
-var _ = http.StatusOK

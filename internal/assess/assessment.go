@@ -166,6 +166,19 @@ func requiredLines(f *Framework, targets []Target) []requiredLine {
 	return out
 }
 
+// sittingLines are the required lines of a sitting as stored with the assessment.
+func sittingLines(f *Framework, targets []Target) []sittingLine {
+	req := requiredLines(f, targets)
+	out := make([]sittingLine, len(req))
+	for i, rl := range req {
+		out[i] = sittingLine{LineID: rl.line.ID, Target: rl.target}
+		if a := rl.line.Area(); a != nil {
+			out[i].AreaID = a.ID
+		}
+	}
+	return out
+}
+
 // planQuestions chooses the questions of an assessment within the time budget.
 //
 // When a self-rating of every required line fits (with at least one knowledge question for
@@ -556,9 +569,10 @@ func (s *Service) Start(ctx context.Context, profID int64) (Assessment, error) {
 			pid = persona.ID
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO assessments (professional_id, framework_id, bank_id, persona_id, persona_code, persona_name,
-			kind, previous_id, state, revision, position, questions, expected_seconds, started_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'in_progress',0,1,$9,$10,$11,$11) RETURNING id`,
-			profID, f.ID, bankID, pid, persona.Code, persona.Name, kind, prev, len(qs), expectedSeconds(qs, s.timing()), now).Scan(&id); err != nil {
+			kind, previous_id, state, revision, position, questions, expected_seconds, started_at, updated_at, lines)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,'in_progress',0,1,$9,$10,$11,$11,$12) RETURNING id`,
+			profID, f.ID, bankID, pid, persona.Code, persona.Name, kind, prev, len(qs), expectedSeconds(qs, s.timing()), now,
+			packSittingLines(sittingLines(f, targets))).Scan(&id); err != nil {
 			return db.MapError(err)
 		}
 		rows := make([][]any, len(qs))
@@ -573,17 +587,6 @@ func (s *Service) Start(ctx context.Context, profID int64) (Assessment, error) {
 			rows[i] = []any{id, i + 1, q.line.ID, q.kind, item, area, q.target}
 		}
 		if err := insertRows(ctx, tx, s.DB.IsPostgres(), "assessment_questions", []string{"assessment_id", "position", "line_id", "kind", "item_id", "area_id", "target_level"}, rows); err != nil {
-			return err
-		}
-		var lrows [][]any
-		for _, rl := range requiredLines(f, targets) {
-			var area any
-			if a := rl.line.Area(); a != nil {
-				area = a.ID
-			}
-			lrows = append(lrows, []any{id, rl.line.ID, area, rl.target})
-		}
-		if err := insertRows(ctx, tx, s.DB.IsPostgres(), "assessment_lines", []string{"assessment_id", "line_id", "area_id", "target_level"}, lrows); err != nil {
 			return err
 		}
 		carried := 0
@@ -766,49 +769,61 @@ type progressStats struct {
 // rating of its ambito already reaches the line's target; a knowledge question is not needed
 // when its line's effective self-rating is "not yet" (0): the rule would not use it.
 func (s *Service) progress(ctx context.Context, q db.Querier, id int64) (progressStats, error) {
-	st := progressStats{skipped: map[int]bool{}, answers: map[int]int{}, answerRev: map[int]int{}, kinds: map[int]string{}, lineOf: map[int]int64{},
-		selfOf: map[int64]int{}, fromArea: map[int64]bool{}}
 	rows, err := q.QueryContext(ctx, `SELECT q.position, q.kind, q.line_id, COALESCE(q.area_id, 0), q.target_level, a.choice, COALESCE(a.revision, 0)
 		FROM assessment_questions q LEFT JOIN assessment_answers a ON a.assessment_id = q.assessment_id AND a.position = q.position
 		WHERE q.assessment_id = $1 ORDER BY q.position`, id)
 	if err != nil {
-		return st, err
+		return progressStats{}, err
 	}
-	type row struct {
-		pos, target int
-		kind        string
-		line, area  int64
+	var order []questionState
+	for rows.Next() {
+		var r questionState
+		var choice sql.NullInt64
+		if err := rows.Scan(&r.pos, &r.kind, &r.line, &r.area, &r.target, &choice, &r.rev); err != nil {
+			rows.Close()
+			return progressStats{}, err
+		}
+		r.answered, r.choice = choice.Valid, int(choice.Int64)
+		order = append(order, r)
 	}
-	var order []row
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return progressStats{}, err
+	}
+	return computeProgress(order), nil
+}
+
+// questionState is one question of a sitting, in position order, with its answer if any.
+type questionState struct {
+	pos, target int
+	kind        string
+	line, area  int64
+	answered    bool
+	choice, rev int
+}
+
+// computeProgress applies the skipping rules to the questions of a sitting and their answers:
+// a pure function, shared by the interactive sitting and the bulk path.
+func computeProgress(order []questionState) progressStats {
+	st := progressStats{skipped: map[int]bool{}, answers: map[int]int{}, answerRev: map[int]int{}, kinds: map[int]string{}, lineOf: map[int]int64{},
+		selfOf: map[int64]int{}, fromArea: map[int64]bool{}}
 	areaAns := map[int64]int{}
 	st.areaAns = areaAns
 	lineAns := map[int64]int{}
-	for rows.Next() {
-		var r row
-		var rev int
-		var choice sql.NullInt64
-		if err := rows.Scan(&r.pos, &r.kind, &r.line, &r.area, &r.target, &choice, &rev); err != nil {
-			rows.Close()
-			return st, err
-		}
+	for _, r := range order {
 		st.kinds[r.pos], st.lineOf[r.pos] = r.kind, r.line
-		if choice.Valid {
-			st.answers[r.pos], st.answerRev[r.pos] = int(choice.Int64), rev
+		if r.answered {
+			st.answers[r.pos], st.answerRev[r.pos] = r.choice, r.rev
 			switch r.kind {
 			case QArea:
-				areaAns[r.line] = int(choice.Int64)
+				areaAns[r.line] = r.choice
 			case QSelf:
-				lineAns[r.line] = int(choice.Int64)
+				lineAns[r.line] = r.choice
 			}
 		}
 		if r.kind == QSelf {
 			st.lines++
 		}
-		order = append(order, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return st, err
 	}
 	// Which line questions are skipped, then each line's effective self-rating.
 	for _, r := range order {
@@ -868,7 +883,7 @@ func (s *Service) progress(ctx context.Context, q db.Querier, id int64) (progres
 			st.remainingKnow++
 		}
 	}
-	return st, nil
+	return st
 }
 
 // Get returns an assessment of the calling professional.

@@ -65,17 +65,11 @@ func (s *Service) Finish(ctx context.Context, id int64) (Assessment, error) {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errK(domain.ECONFLICT, "assessment", "assess.err.already_finished", "this assessment was already finished on %s (perhaps in another tab): its result is unchanged", now.Format("02/01/2006 15:04"))
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE assessments SET results = $1 WHERE id = $2`, packResults(scores), id); err != nil {
+			return err
+		}
 		var evs []Evidence
 		for _, sc := range scores {
-			var prev any
-			if sc.Previous != nil {
-				prev = *sc.Previous
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO assessment_results (assessment_id, line_id, line_code, self_level, from_area, knowledge_asked, knowledge_correct,
-				max_correct_level, min_wrong_level, level, previous_level) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-				id, sc.LineID, sc.LineCode, sc.Self, sc.FromArea, sc.Asked, sc.Correct, sc.MaxCorrect, sc.MinWrong, sc.Level, prev); err != nil {
-				return err
-			}
 			src := SourceSelf
 			if sc.Asked > 0 {
 				src = SourceKnowledge
@@ -142,47 +136,46 @@ func (s *Service) score(ctx context.Context, q db.Querier, a Assessment, f *Fram
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = q.QueryContext(ctx, `SELECT line_id, COALESCE(area_id, 0) FROM assessment_lines WHERE assessment_id = $1`, a.ID)
+	var packed string
+	if err := q.QueryRowContext(ctx, `SELECT lines FROM assessments WHERE id = $1`, a.ID).Scan(&packed); err != nil {
+		return nil, err
+	}
+	lines, err := unpackSittingLines(packed)
 	if err != nil {
 		return nil, err
 	}
-	var lines []*Node
-	areaOf := map[int64]int64{}
-	for rows.Next() {
-		var id, area int64
-		if err := rows.Scan(&id, &area); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if l := f.Line(id); l != nil {
-			lines = append(lines, l)
-			areaOf[id] = area
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	sort.Slice(lines, func(i, j int) bool { return lines[i].Index < lines[j].Index })
 	prev := map[string]int{}
 	if a.PreviousID != 0 {
-		rows, err := q.QueryContext(ctx, `SELECT line_code, level FROM assessment_results WHERE assessment_id = $1`, a.PreviousID)
+		if err := q.QueryRowContext(ctx, `SELECT results FROM assessments WHERE id = $1`, a.PreviousID).Scan(&packed); err != nil {
+			return nil, err
+		}
+		old, err := unpackResults(packed)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var c string
-			var l int
-			if err := rows.Scan(&c, &l); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			prev[c] = l
+		for _, r := range old {
+			prev[r.LineCode] = r.Level
 		}
-		rows.Close()
 	}
-	var out []LineScore
-	for _, l := range lines {
+	return scoreLines(f, st, know, lines, prev), nil
+}
+
+// scoreLines applies the rule to every required line of a sitting, in portfolio order: its
+// self-rating (its own answer, or its ambito's rating when it had no question of its own or
+// the question was skipped), moderated by its answered knowledge questions; prev holds the
+// previous assessment's levels by line code.
+func scoreLines(f *Framework, st progressStats, know map[int64][]KnowledgeAnswer, lines []sittingLine, prev map[string]int) []LineScore {
+	nodes := make([]*Node, 0, len(lines))
+	areaOf := make(map[int64]int64, len(lines))
+	for _, sl := range lines {
+		if l := f.Line(sl.LineID); l != nil {
+			nodes = append(nodes, l)
+			areaOf[l.ID] = sl.AreaID
+		}
+	}
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Index < nodes[j].Index })
+	out := make([]LineScore, 0, len(nodes))
+	for _, l := range nodes {
 		self, fromArea := st.selfOf[l.ID], st.fromArea[l.ID]
 		if _, ok := st.selfOf[l.ID]; !ok {
 			// A line without a question of its own takes its ambito's rating.
@@ -193,12 +186,11 @@ func (s *Service) score(ctx context.Context, q db.Querier, a Assessment, f *Fram
 		sc := ScoreLine(self, know[l.ID])
 		sc.LineID, sc.LineCode, sc.FromArea = l.ID, l.Code, fromArea
 		if v, ok := prev[l.Code]; ok {
-			v := v
 			sc.Previous = &v
 		}
 		out = append(out, sc)
 	}
-	return out, nil
+	return out
 }
 
 // Result is a finished assessment explained: a level per line with its reason, rolled up to
@@ -259,19 +251,17 @@ func (s *Service) Result(ctx context.Context, id int64, lang string) (Result, er
 		return Result{}, err
 	}
 	r := Result{Assessment: a, Framework: f.Title(lang) + " " + f.Version, Illustrative: f.Illustrative, MaxLevel: f.MaxLevel(), FollowUp: a.PreviousID != 0}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT line_id, line_code, self_level, from_area, knowledge_asked, knowledge_correct, max_correct_level, min_wrong_level, level, previous_level
-		FROM assessment_results WHERE assessment_id = $1`, id)
+	var packed string
+	if err := s.DB.Read.QueryRowContext(ctx, `SELECT results FROM assessments WHERE id = $1`, id).Scan(&packed); err != nil {
+		return r, err
+	}
+	scores, err := unpackResults(packed)
 	if err != nil {
 		return r, err
 	}
-	defer rows.Close()
 	values, previous := map[int64]float64{}, map[int64]float64{}
-	for rows.Next() {
-		var row ResultRow
-		var prev sql.NullInt64
-		if err := rows.Scan(&row.LineID, &row.LineCode, &row.Self, &row.FromArea, &row.Asked, &row.Correct, &row.MaxCorrect, &row.MinWrong, &row.Level, &prev); err != nil {
-			return r, err
-		}
+	for _, sc := range scores {
+		row := ResultRow{LineScore: sc}
 		l := f.Line(row.LineID)
 		if l == nil {
 			continue
@@ -283,10 +273,10 @@ func (s *Service) Result(ctx context.Context, id int64, lang string) (Result, er
 		row.LevelLabel = f.LevelLabel(row.Level, lang)
 		row.Explanation = row.LineScore.Explain(f, lang)
 		values[row.LineID] = float64(row.Level)
-		if prev.Valid {
-			v := int(prev.Int64)
+		if sc.Previous != nil {
+			v := *sc.Previous
 			d := row.Level - v
-			row.Previous, row.Delta = &v, &d
+			row.Delta = &d
 			previous[row.LineID] = float64(v)
 			if d > 0 {
 				r.Improved++
@@ -295,9 +285,6 @@ func (s *Service) Result(ctx context.Context, id int64, lang string) (Result, er
 			}
 		}
 		r.Lines = append(r.Lines, row)
-	}
-	if err := rows.Err(); err != nil {
-		return r, err
 	}
 	sortSlice(r.Lines, func(x, y ResultRow) bool { return f.Line(x.LineID).Index < f.Line(y.LineID).Index })
 	r.Areas, r.Dimensions = rollup(f, lang, values, previous)

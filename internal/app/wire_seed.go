@@ -51,6 +51,7 @@ func seedSteps(m *Main) ([]seed.Step, error) {
 	}
 	steps = append(steps, prof...)
 	steps = append(steps, seed.PersonasStep(m.Persona))
+	steps = append(steps, seed.AssessmentsStep(m.Assess))
 	steps = append(steps, seed.ObjectivesStep(m.Assess))
 	steps = append(steps, seed.EventsStep(m.Registry, m.Catalogue))
 	steps = append(steps, seed.AccountsStep(m.Auth))

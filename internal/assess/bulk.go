@@ -1,0 +1,428 @@
+package assess
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"esd/internal/audit"
+	"esd/internal/db"
+	"esd/internal/domain"
+	"esd/internal/jobs"
+)
+
+// SimulationReport is what a bulk simulation of assessments wrote, with its speed.
+type SimulationReport struct {
+	Professionals int64   `json:"professionals"` // professionals streamed
+	Assessments   int64   `json:"assessments"`   // finished assessments written
+	Answers       int64   `json:"answers"`
+	Skipped       int64   `json:"skipped"` // already assessed, or nothing to assess
+	Seconds       float64 `json:"seconds"`
+	PerSecond     float64 `json:"assessments_per_second"`
+}
+
+// simBatch is how many professionals are simulated per transaction.
+const simBatch = 1000
+
+// SimulateAssessments gives every profiled professional who has never been assessed one
+// finished self-assessment, as if they had sat it: the questions are planned for their
+// effective persona targets by the same planner as an interactive sitting, the answers come
+// from a simulated competence profile drawn deterministically from seed and the
+// professional's id, the skipping rules, the scoring rule and the level rule are the ones a
+// sitting uses, and the result, the answers, the evidence and the stored levels are written
+// as Finish writes them, in batched transactions with one audit entry per batch. It is the
+// bulk path of the synthetic national dataset (esd seed): objectives are generated
+// afterwards from the new gaps by RegenerateObjectives. National governance (or the system)
+// only; never run it on a database real people use.
+func (s *Service) SimulateAssessments(ctx context.Context, seed int64, progress jobs.Progress) (SimulationReport, error) {
+	var rep SimulationReport
+	if _, err := requireNational(ctx); err != nil {
+		return rep, err
+	}
+	src, err := s.targets()
+	if err != nil {
+		return rep, err
+	}
+	r, err := s.rule(ctx, s.DB.Read)
+	if err != nil {
+		return rep, err
+	}
+	start := time.Now()
+	var total int64
+	if progress != nil {
+		_ = s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM professionals`).Scan(&total)
+	}
+	sim := &simulator{s: s, seed: uint64(seed), rule: r, banks: map[int64]*simBank{}}
+	batch := make([]regenItem, 0, simBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := sim.batch(ctx, batch, &rep); err != nil {
+			return err
+		}
+		rep.Professionals += int64(len(batch))
+		batch = batch[:0]
+		if progress != nil {
+			progress(rep.Professionals, max(total, rep.Professionals))
+		}
+		return nil
+	}
+	err = src.EachEffectiveTargets(domain.WithActor(ctx, domain.SystemActor), 0, func(prof int64, ts []Target, p PersonaInfo) error {
+		batch = append(batch, regenItem{prof, ts, p})
+		if len(batch) >= simBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	if rep.Seconds > 0 {
+		rep.PerSecond = float64(rep.Assessments) / rep.Seconds
+	}
+	return rep, err
+}
+
+// simBank is the published item bank of one framework version, indexed for the simulation.
+type simBank struct {
+	id    int64
+	items []Item
+	byID  map[int64]*Item
+}
+
+type simulator struct {
+	s     *Service
+	seed  uint64
+	rule  LevelRule
+	banks map[int64]*simBank
+}
+
+func (sim *simulator) bank(ctx context.Context, frameworkID int64) (*simBank, error) {
+	if b, ok := sim.banks[frameworkID]; ok {
+		return b, nil
+	}
+	id, err := sim.s.bankFor(ctx, frameworkID)
+	if err != nil {
+		return nil, err
+	}
+	items, err := sim.s.loadItems(ctx, sim.s.DB.Read, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	b := &simBank{id: id, items: items, byID: make(map[int64]*Item, len(items))}
+	for i := range b.items {
+		b.byID[b.items[i].ID] = &b.items[i]
+	}
+	sim.banks[frameworkID] = b
+	return b, nil
+}
+
+// sitting is one simulated, finished assessment ready to be written.
+type sitting struct {
+	prof     int64
+	persona  PersonaInfo
+	f        *Framework
+	bank     *simBank
+	qs       []plannedQ
+	states   []questionState
+	correct  map[int]bool // knowledge answers by position
+	lines    []sittingLine
+	scores   []LineScore
+	started  time.Time
+	finished time.Time
+}
+
+// simulate plans and answers one professional's sitting. The professional has a general
+// ability and, per ambito, a deviation from it; each line's true level is their sum plus
+// noise. They rate an ambito at the mean of its lines, a line at its true level (one in five
+// overrates by one), and answer a knowledge question right mostly when their true level
+// reaches the question's.
+func (sim *simulator) simulate(f *Framework, b *simBank, it regenItem, now time.Time) *sitting {
+	qs := planQuestions(f, b.items, it.targets, sim.s.timing())
+	if len(qs) == 0 {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(sim.seed, uint64(it.prof)))
+	maxL := f.MaxLevel()
+	clamp := func(v float64) int { return min(maxL, max(0, int(math.Round(v)))) }
+	ability := 1.6 + rng.NormFloat64()*0.8
+	areaDev := map[int64]float64{}
+	truth := map[int64]int{}
+	lines := sittingLines(f, it.targets)
+	perArea := map[int64][]int{}
+	for _, l := range lines {
+		d, ok := areaDev[l.AreaID]
+		if !ok {
+			d = rng.NormFloat64() * 0.6
+			areaDev[l.AreaID] = d
+		}
+		truth[l.LineID] = clamp(ability + d + rng.NormFloat64()*0.5)
+		perArea[l.AreaID] = append(perArea[l.AreaID], truth[l.LineID])
+	}
+	st := &sitting{prof: it.prof, persona: it.persona, f: f, bank: b, qs: qs, lines: lines, correct: map[int]bool{}}
+	st.states = make([]questionState, len(qs))
+	for i, q := range qs {
+		st.states[i] = questionState{pos: i + 1, target: q.target, kind: q.kind, line: q.line.ID}
+		if q.area != nil {
+			st.states[i].area = q.area.ID
+		}
+	}
+	rev := 0
+	answer := func(i, choice int) {
+		rev++
+		st.states[i].answered, st.states[i].choice, st.states[i].rev = true, choice, rev
+	}
+	// Ambito ratings first: they decide which line questions are skipped.
+	for i, q := range qs {
+		if q.kind != QArea {
+			continue
+		}
+		sum := 0
+		ls := perArea[q.line.ID]
+		for _, v := range ls {
+			sum += v
+		}
+		mean := ability + areaDev[q.line.ID]
+		if len(ls) > 0 {
+			mean = float64(sum) / float64(len(ls))
+		}
+		answer(i, clamp(mean+rng.NormFloat64()*0.3))
+	}
+	pg := computeProgress(st.states)
+	for i, q := range qs {
+		if q.kind != QSelf || pg.skipped[i+1] {
+			continue
+		}
+		v := truth[q.line.ID]
+		if rng.IntN(5) == 0 {
+			v++
+		}
+		answer(i, min(v, maxL))
+	}
+	pg = computeProgress(st.states)
+	for i, q := range qs {
+		if q.kind != QKnowledge || pg.skipped[i+1] {
+			continue
+		}
+		item := b.byID[q.itemID]
+		if item == nil || len(item.Options) == 0 {
+			continue
+		}
+		p := 0.25
+		if truth[q.line.ID] >= q.level {
+			p = 0.85
+		}
+		right := rng.Float64() < p
+		choice := -1
+		for k, o := range item.Options {
+			if o.Correct == right {
+				choice = k + 1
+				break
+			}
+		}
+		if choice < 0 { // an item with only right (or only wrong) options
+			choice, right = 1, item.Options[0].Correct
+		}
+		answer(i, choice)
+		st.correct[i+1] = right
+	}
+	pg = computeProgress(st.states)
+	know := map[int64][]KnowledgeAnswer{}
+	for i, q := range qs {
+		if q.kind == QKnowledge && st.states[i].answered && !pg.skipped[i+1] {
+			know[q.line.ID] = append(know[q.line.ID], KnowledgeAnswer{Level: q.level, Correct: st.correct[i+1]})
+		}
+	}
+	st.scores = scoreLines(f, pg, know, lines, nil)
+	// Sittings spread over the past year, each taking its expected time.
+	st.started = now.Add(-time.Duration(1+rng.IntN(365*24*60)) * time.Minute).Truncate(time.Second)
+	st.finished = st.started.Add(time.Duration(expectedSeconds(qs, sim.s.timing())) * time.Second)
+	return st
+}
+
+func (sim *simulator) batch(ctx context.Context, batch []regenItem, rep *SimulationReport) error {
+	s := sim.s
+	lo, hi := batch[0].prof, batch[len(batch)-1].prof
+	// Professionals already assessed (an interrupted earlier run, or a real sitting) are left
+	// alone, so the simulation can be run again to finish.
+	done := map[int64]bool{}
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT DISTINCT professional_id FROM assessments WHERE professional_id BETWEEN $1 AND $2`, lo, hi)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return err
+		}
+		done[p] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	now := s.now()
+	var sits []*sitting
+	for _, it := range batch {
+		if done[it.prof] || it.persona.FrameworkID == 0 {
+			rep.Skipped++
+			continue
+		}
+		f, err := s.framework(ctx, it.persona.FrameworkID)
+		if err != nil {
+			return err
+		}
+		b, err := sim.bank(ctx, f.ID)
+		if err != nil {
+			return err
+		}
+		if st := sim.simulate(f, b, it, now); st != nil {
+			sits = append(sits, st)
+		} else {
+			rep.Skipped++
+		}
+	}
+	if len(sits) == 0 {
+		return nil
+	}
+	var answers int64
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		pg := s.DB.IsPostgres()
+		aID, err := reserveIDs(ctx, tx, pg, "assessments")
+		if err != nil {
+			return err
+		}
+		// At most two evidence rows per sitting: self-rated and knowledge-moderated lines.
+		eID, err := reserveIDs(ctx, tx, pg, "competence_evidence")
+		if err != nil {
+			return err
+		}
+		var arows, qrows, anrows, erows, lrows [][]any
+		for i, st := range sits {
+			id := aID + int64(i)
+			var pid any
+			if st.persona.ID != 0 {
+				pid = st.persona.ID
+			}
+			n := 0
+			for _, q := range st.states {
+				if q.answered {
+					n++
+				}
+			}
+			arows = append(arows, []any{id, st.prof, st.f.ID, st.bank.id, pid, st.persona.Code, st.persona.Name, KindInitial, StateFinished,
+				n, len(st.qs), len(st.qs), expectedSeconds(st.qs, s.timing()), st.started, st.finished, st.finished,
+				packSittingLines(st.lines), packResults(st.scores)})
+			for j, q := range st.qs {
+				var item, area any
+				if q.itemID != 0 {
+					item = q.itemID
+				}
+				if q.area != nil {
+					area = q.area.ID
+				}
+				qrows = append(qrows, []any{id, j + 1, q.line.ID, q.kind, item, area, q.target})
+				qs := st.states[j]
+				if !qs.answered {
+					continue
+				}
+				var correct any
+				if q.kind == QKnowledge {
+					correct = st.correct[j+1]
+				}
+				at := st.started.Add(time.Duration(qs.rev*expectedSeconds(st.qs, s.timing())/max(1, n)) * time.Second)
+				anrows = append(anrows, []any{id, j + 1, qs.choice, correct, qs.rev, 0, at})
+				answers++
+			}
+			// The ledger: one observation per source, then the stored levels from it.
+			pointer := "assessment:" + strconv.FormatInt(id, 10)
+			bySource := map[string][]lineLevel{}
+			var order []string
+			for _, sc := range st.scores {
+				src := SourceSelf
+				if sc.Asked > 0 {
+					src = SourceKnowledge
+				}
+				if _, ok := bySource[src]; !ok {
+					order = append(order, src)
+				}
+				bySource[src] = append(bySource[src], lineLevel{Code: sc.LineCode, Level: sc.Level})
+			}
+			evID := map[string]int64{}
+			for k, src := range order {
+				evID[src] = eID + int64(2*i+k)
+				erows = append(erows, []any{evID[src], st.prof, src, st.finished, now, pointer, "system", "", packLineLevels(bySource[src])})
+			}
+			levels := make([]storedLevel, 0, len(st.scores))
+			for _, sc := range st.scores {
+				src := SourceSelf
+				if sc.Asked > 0 {
+					src = SourceKnowledge
+				}
+				lv, used := ComputeLevel(sim.rule, []Evidence{{ID: evID[src], ProfessionalID: st.prof, LineCode: sc.LineCode, Level: sc.Level, Source: src, ObservedAt: st.finished}})
+				levels = append(levels, storedLevel{Code: sc.LineCode, Level: lv, Evidence: used})
+			}
+			lrows = append(lrows, []any{st.prof, sim.rule.Rule, now, packStoredLevels(levels)})
+		}
+		writes := []struct {
+			table string
+			cols  []string
+			rows  [][]any
+		}{
+			{"assessments", []string{"id", "professional_id", "framework_id", "bank_id", "persona_id", "persona_code", "persona_name", "kind", "state",
+				"revision", "position", "questions", "expected_seconds", "started_at", "updated_at", "finished_at", "lines", "results"}, arows},
+			{"assessment_questions", []string{"assessment_id", "position", "line_id", "kind", "item_id", "area_id", "target_level"}, qrows},
+			{"assessment_answers", []string{"assessment_id", "position", "choice", "correct", "revision", "changes", "answered_at"}, anrows},
+			{"competence_evidence", []string{"id", "professional_id", "source", "observed_at", "recorded_at", "pointer", "recorded_by", "note", "lines"}, erows},
+			{"competence_levels", []string{"professional_id", "rule", "computed_at", "levels"}, lrows},
+		}
+		for _, w := range writes {
+			if err := insertRows(ctx, tx, pg, w.table, w.cols, w.rows); err != nil {
+				return fmt.Errorf("%s: %w", w.table, err)
+			}
+		}
+		if pg {
+			for _, t := range []string{"assessments", "competence_evidence"} {
+				if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT MAX(id) FROM `+t+`))`); err != nil {
+					return err
+				}
+			}
+		}
+		// One trail entry per batch: bulk work is recorded in bulk, and answers are private.
+		return audit.Record(ctx, tx, audit.Change{Action: "simulate", Entity: "assessments", EntityID: fmt.Sprintf("%d-%d", lo, hi),
+			After: map[string]int64{"assessments": int64(len(sits)), "answers": answers}})
+	})
+	if err != nil {
+		return err
+	}
+	rep.Assessments += int64(len(sits))
+	rep.Answers += answers
+	return nil
+}
+
+// reserveIDs returns the first id for new rows of table, for a bulk insert that must know
+// its ids (answers refer to their assessment, levels to their evidence). On SQLite the single
+// write connection makes MAX(id)+1 safe inside the transaction; on PostgreSQL the table is
+// locked against other inserts until commit and the ids come past both the rows and the
+// identity sequence, which the caller advances after the insert.
+func reserveIDs(ctx context.Context, tx *sql.Tx, pg bool, table string) (int64, error) {
+	var last int64
+	q := `SELECT COALESCE(MAX(id), 0) FROM ` + table
+	if pg {
+		if _, err := tx.ExecContext(ctx, `LOCK TABLE `+table+` IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return 0, err
+		}
+		q = `SELECT GREATEST(COALESCE((SELECT MAX(id) FROM ` + table + `), 0), (SELECT last_value FROM ` + table + `_id_seq))`
+	}
+	if err := tx.QueryRowContext(ctx, q).Scan(&last); err != nil {
+		return 0, db.MapError(err)
+	}
+	return last + 1, nil
+}

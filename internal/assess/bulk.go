@@ -56,7 +56,7 @@ func (s *Service) SimulateAssessments(ctx context.Context, seed int64, progress 
 	if progress != nil {
 		_ = s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM professionals`).Scan(&total)
 	}
-	sim := &simulator{s: s, seed: uint64(seed), rule: r, banks: map[int64]*simBank{}}
+	sim := &simulator{s: s, seed: uint64(seed), rule: r, banks: map[int64]*simBank{}, plans: map[string]*simPlan{}}
 	batch := make([]regenItem, 0, simBatch)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -101,6 +101,35 @@ type simulator struct {
 	seed  uint64
 	rule  LevelRule
 	banks map[int64]*simBank
+	// plans caches the questions and lines of a sitting by framework and targets: most
+	// professionals share their persona's targets, and planning is the costly part.
+	plans map[string]*simPlan
+}
+
+type simPlan struct {
+	qs    []plannedQ
+	lines []sittingLine
+}
+
+// plan returns the planned questions and required lines for targets on f.
+func (sim *simulator) plan(f *Framework, b *simBank, targets []Target) *simPlan {
+	key := make([]byte, 0, 8+len(targets)*8)
+	key = strconv.AppendInt(key, f.ID, 10)
+	for _, t := range targets {
+		key = append(key, '|')
+		key = strconv.AppendInt(key, t.LineID, 10)
+		key = append(key, ':')
+		key = strconv.AppendInt(key, int64(t.Level), 10)
+	}
+	if p, ok := sim.plans[string(key)]; ok {
+		return p
+	}
+	p := &simPlan{qs: planQuestions(f, b.items, targets, sim.s.timing()), lines: sittingLines(f, targets)}
+	if len(sim.plans) > 10000 { // overlays and overrides make many distinct targets: stay bounded
+		clear(sim.plans)
+	}
+	sim.plans[string(key)] = p
+	return p
 }
 
 func (sim *simulator) bank(ctx context.Context, frameworkID int64) (*simBank, error) {
@@ -144,7 +173,8 @@ type sitting struct {
 // overrates by one), and answer a knowledge question right mostly when their true level
 // reaches the question's.
 func (sim *simulator) simulate(f *Framework, b *simBank, it regenItem, now time.Time) *sitting {
-	qs := planQuestions(f, b.items, it.targets, sim.s.timing())
+	plan := sim.plan(f, b, it.targets)
+	qs, lines := plan.qs, plan.lines
 	if len(qs) == 0 {
 		return nil
 	}
@@ -154,7 +184,6 @@ func (sim *simulator) simulate(f *Framework, b *simBank, it regenItem, now time.
 	ability := 1.6 + rng.NormFloat64()*0.8
 	areaDev := map[int64]float64{}
 	truth := map[int64]int{}
-	lines := sittingLines(f, it.targets)
 	perArea := map[int64][]int{}
 	for _, l := range lines {
 		d, ok := areaDev[l.AreaID]

@@ -88,44 +88,8 @@ func Localize(err error, t func(key string, args ...any) string) error {
 	return &out
 }
 
-// insertRows writes rows into table inside tx. On SQLite it executes one prepared single-row
-// statement per row: SQLite finds "$N" parameters by searching a list, so one statement with
-// thousands of parameters costs quadratic time, while a prepared statement is parsed once.
-// On PostgreSQL, where each statement is a round trip, it sends multi-row statements.
+// insertRows writes rows into table inside tx in multi-row statements sized for the
+// dialect (see db.BatchRows).
 func insertRows(ctx context.Context, tx *sql.Tx, postgres bool, table string, cols []string, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
-	if !postgres {
-		st, err := tx.PrepareContext(ctx, head+"("+db.Placeholders(1, len(cols))+")")
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, r := range rows {
-			if _, err := st.ExecContext(ctx, r...); err != nil {
-				return db.MapError(err)
-			}
-		}
-		return nil
-	}
-	per := max(1, 8000/len(cols))
-	for start := 0; start < len(rows); start += per {
-		end := min(start+per, len(rows))
-		var b strings.Builder
-		b.WriteString(head)
-		args := make([]any, 0, (end-start)*len(cols))
-		for i, r := range rows[start:end] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(" + db.Placeholders(i*len(cols)+1, len(cols)) + ")")
-			args = append(args, r...)
-		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return db.MapError(err)
-		}
-	}
-	return nil
+	return db.InsertRows(ctx, tx, postgres, table, cols, rows)
 }

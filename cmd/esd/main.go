@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"esd/internal/app"
@@ -23,6 +24,15 @@ import (
 )
 
 func main() {
+	// ESD_CPUPROFILE=FILE writes a CPU profile of the whole command (go tool pprof FILE):
+	// how the seed's and the benchmarks' figures are explained.
+	if path := os.Getenv("ESD_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "esd:", domain.ErrorMessage(err))
 		if e := domain.AsError(err); e != nil {
@@ -32,6 +42,7 @@ func main() {
 		} else if domain.ErrorCode(err) == domain.EINTERNAL {
 			fmt.Fprintln(os.Stderr, "  ", err)
 		}
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"esd/internal/audit"
@@ -57,30 +58,76 @@ func (s *Service) SimulateAssessments(ctx context.Context, seed int64, progress 
 		_ = s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM professionals`).Scan(&total)
 	}
 	sim := &simulator{s: s, seed: uint64(seed), rule: r, banks: map[int64]*simBank{}, plans: map[string]*simPlan{}}
-	batch := make([]regenItem, 0, simBatch)
-	flush := func() error {
-		if len(batch) == 0 {
+	// Three stages on their own goroutines, so the cores share the work: the targets are
+	// streamed in batches, each batch is simulated, and the simulated batches are written in
+	// order on the single write connection.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []regenItem, 1)
+	outs := make(chan *simOut, 1)
+	var streamErr, prepErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		defer close(batches)
+		batch := make([]regenItem, 0, simBatch)
+		send := func() error {
+			select {
+			case batches <- batch:
+				batch = make([]regenItem, 0, simBatch)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		streamErr = src.EachEffectiveTargets(domain.WithActor(ctx, domain.SystemActor), 0, func(prof int64, ts []Target, p PersonaInfo) error {
+			batch = append(batch, regenItem{prof, ts, p})
+			if len(batch) >= simBatch {
+				return send()
+			}
 			return nil
+		})
+		if streamErr == nil && len(batch) > 0 {
+			streamErr = send()
 		}
-		if err := sim.batch(ctx, batch, &rep); err != nil {
-			return err
+	}()
+	go func() {
+		defer wg.Done()
+		defer close(outs)
+		for b := range batches {
+			o, err := sim.prepare(ctx, b)
+			if err != nil {
+				prepErr = err
+				cancel()
+				return
+			}
+			select {
+			case outs <- o:
+			case <-ctx.Done():
+				return
+			}
 		}
-		rep.Professionals += int64(len(batch))
-		batch = batch[:0]
+	}()
+	var writeErr error
+	for o := range outs {
+		if writeErr != nil {
+			continue
+		}
+		if writeErr = sim.write(ctx, o, &rep); writeErr != nil {
+			cancel()
+			continue
+		}
 		if progress != nil {
 			progress(rep.Professionals, max(total, rep.Professionals))
 		}
-		return nil
 	}
-	err = src.EachEffectiveTargets(domain.WithActor(ctx, domain.SystemActor), 0, func(prof int64, ts []Target, p PersonaInfo) error {
-		batch = append(batch, regenItem{prof, ts, p})
-		if len(batch) >= simBatch {
-			return flush()
+	wg.Wait()
+	for _, e := range []error{writeErr, prepErr, streamErr} {
+		if e != nil {
+			err = e
+			break
 		}
-		return nil
-	})
-	if err == nil {
-		err = flush()
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	if rep.Seconds > 0 {
@@ -275,54 +322,72 @@ func (sim *simulator) simulate(f *Framework, b *simBank, it regenItem, now time.
 	return st
 }
 
-func (sim *simulator) batch(ctx context.Context, batch []regenItem, rep *SimulationReport) error {
+// simOut is one batch of professionals, simulated and ready to be written.
+type simOut struct {
+	lo, hi  int64
+	n       int
+	skipped int64
+	sits    []*sitting
+}
+
+// prepare simulates the sittings of one batch (reads only).
+func (sim *simulator) prepare(ctx context.Context, batch []regenItem) (*simOut, error) {
 	s := sim.s
-	lo, hi := batch[0].prof, batch[len(batch)-1].prof
+	o := &simOut{lo: batch[0].prof, hi: batch[len(batch)-1].prof, n: len(batch)}
 	// Professionals already assessed (an interrupted earlier run, or a real sitting) are left
 	// alone, so the simulation can be run again to finish.
 	done := map[int64]bool{}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT DISTINCT professional_id FROM assessments WHERE professional_id BETWEEN $1 AND $2`, lo, hi)
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT DISTINCT professional_id FROM assessments WHERE professional_id BETWEEN $1 AND $2`, o.lo, o.hi)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for rows.Next() {
 		var p int64
 		if err := rows.Scan(&p); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
 		done[p] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	now := s.now()
-	var sits []*sitting
 	for _, it := range batch {
 		if done[it.prof] || it.persona.FrameworkID == 0 {
-			rep.Skipped++
+			o.skipped++
 			continue
 		}
 		f, err := s.framework(ctx, it.persona.FrameworkID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		b, err := sim.bank(ctx, f.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if st := sim.simulate(f, b, it, now); st != nil {
-			sits = append(sits, st)
+			o.sits = append(o.sits, st)
 		} else {
-			rep.Skipped++
+			o.skipped++
 		}
 	}
+	return o, nil
+}
+
+// write stores one simulated batch in one transaction.
+func (sim *simulator) write(ctx context.Context, o *simOut, rep *SimulationReport) error {
+	s := sim.s
+	rep.Professionals += int64(o.n)
+	rep.Skipped += o.skipped
+	sits, lo, hi := o.sits, o.lo, o.hi
 	if len(sits) == 0 {
 		return nil
 	}
+	now := s.now()
 	var answers int64
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		pg := s.DB.IsPostgres()
 		aID, err := reserveIDs(ctx, tx, pg, "assessments")
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -675,7 +676,8 @@ func (s *Service) recomputeLevels(ctx context.Context, write bool, progress jobs
 				mismatch("professional %d line %s: stored %d [%s], recomputed %d [%s]", b.prof, w.Code, h.Level, joinIDs(h.Evidence), w.Level, joinIDs(w.Evidence))
 				c.reached[w.Code] = w.Level
 			}
-			for code, h := range have {
+			for _, code := range slices.Sorted(maps.Keys(have)) {
+				h := have[code]
 				mismatch("professional %d line %s: stored %d [%s] without evidence", b.prof, code, h.Level, joinIDs(h.Evidence))
 			}
 			changes = append(changes, c)

@@ -57,9 +57,12 @@ func packLineLevels(ls []lineLevel) string {
 		ls = slices.Clone(ls)
 		slices.SortStableFunc(ls, func(a, b lineLevel) int { return strings.Compare(a.Code, b.Code) })
 	}
+	size := 0
+	for _, l := range ls {
+		size += len(l.Code) + 3
+	}
 	var b strings.Builder
-	b.Grow(len(ls) * 14)
-	var num [20]byte
+	b.Grow(size)
 	for i, l := range ls {
 		if i+1 < len(ls) && ls[i+1].Code == l.Code {
 			continue
@@ -69,9 +72,19 @@ func packLineLevels(ls []lineLevel) string {
 		}
 		b.WriteString(l.Code)
 		b.WriteByte(' ')
-		b.Write(strconv.AppendInt(num[:0], int64(l.Level), 10))
+		writeInt(&b, int64(l.Level))
 	}
 	return b.String()
+}
+
+// writeInt writes a decimal number; levels are almost always one digit.
+func writeInt(b *strings.Builder, v int64) {
+	if v >= 0 && v < 10 {
+		b.WriteByte(byte('0' + v))
+		return
+	}
+	var num [20]byte
+	b.Write(strconv.AppendInt(num[:0], v, 10))
 }
 
 // unpackLineLevels reads the packed lines of one observation; malformed text is an error
@@ -102,9 +115,12 @@ func packStoredLevels(ls []storedLevel) string {
 		ls = slices.Clone(ls)
 		slices.SortStableFunc(ls, func(a, b storedLevel) int { return strings.Compare(a.Code, b.Code) })
 	}
+	size := 0
+	for _, l := range ls {
+		size += len(l.Code) + 3 + 11*len(l.Evidence)
+	}
 	var b strings.Builder
-	b.Grow(len(ls) * 20)
-	var num [20]byte
+	b.Grow(size)
 	for i, l := range ls {
 		if i+1 < len(ls) && ls[i+1].Code == l.Code {
 			continue
@@ -114,14 +130,14 @@ func packStoredLevels(ls []storedLevel) string {
 		}
 		b.WriteString(l.Code)
 		b.WriteByte(' ')
-		b.Write(strconv.AppendInt(num[:0], int64(l.Level), 10))
+		writeInt(&b, int64(l.Level))
 		for j, id := range l.Evidence {
 			if j == 0 {
 				b.WriteByte(' ')
 			} else {
 				b.WriteByte(',')
 			}
-			b.Write(strconv.AppendInt(num[:0], id, 10))
+			writeInt(&b, id)
 		}
 	}
 	return b.String()
@@ -170,43 +186,69 @@ func storedLevelMap(s string, into map[string]int) error {
 
 // walkPacked calls fn with the code, level and raw third field (empty if absent) of every
 // entry of packed text, checking the separators, the levels and the code order. Errors name
-// the kind of text, the text itself (shortened) and the bad entry.
+// the kind of text, the text itself (shortened) and the bad entry. It scans the bytes once:
+// it runs for every professional of a regeneration.
 func walkPacked(s, kind string, fn func(code string, level int, rest string) error) error {
 	if s == "" {
 		return nil
 	}
 	prev := ""
-	for i, rest := 1, s; ; i++ {
-		entry, next, more := strings.Cut(rest, "\n")
-		code, tail, ok := strings.Cut(entry, " ")
-		if !ok {
-			return packedError(kind, s, i, entry, "want a line code and a level separated by a space")
-		}
-		if !validPackedCode(code) {
-			return packedError(kind, s, i, entry, fmt.Sprintf("bad line code %q", code))
-		}
-		if i > 1 && code <= prev {
-			if code == prev {
-				return packedError(kind, s, i, entry, "line "+code+" appears twice")
+	for i, pos := 1, 0; ; i++ {
+		fail := func(reason string) error {
+			entry := s[pos:]
+			if n := strings.IndexByte(entry, '\n'); n >= 0 {
+				entry = entry[:n]
 			}
-			return packedError(kind, s, i, entry, "line "+code+" is not in code order (after "+prev+")")
+			return packedError(kind, s, i, entry, reason)
 		}
-		lv, third, hasThird := strings.Cut(tail, " ")
-		level, ok := parseDigits(lv, 9)
+		j := pos
+		for j < len(s) && s[j] > ' ' && s[j] != 0x7f {
+			j++
+		}
+		code := s[pos:j]
+		switch {
+		case j == len(s) || s[j] == '\n':
+			return fail("want a line code and a level separated by a space")
+		case s[j] != ' ':
+			k := j
+			for k < len(s) && s[k] != ' ' && s[k] != '\n' {
+				k++
+			}
+			return fail(fmt.Sprintf("bad line code %q", s[pos:k]))
+		case code == "":
+			return fail(`bad line code ""`)
+		case i > 1 && code == prev:
+			return fail("line " + code + " appears twice")
+		case i > 1 && code < prev:
+			return fail("line " + code + " is not in code order (after " + prev + ")")
+		}
+		k := j + 1
+		for k < len(s) && s[k] != ' ' && s[k] != '\n' {
+			k++
+		}
+		level, ok := parseDigits(s[j+1:k], 9)
 		if !ok {
-			return packedError(kind, s, i, entry, fmt.Sprintf("bad level %q", lv))
+			return fail(fmt.Sprintf("bad level %q", s[j+1:k]))
 		}
-		if hasThird && (third == "" || strings.IndexByte(third, ' ') >= 0) {
-			return packedError(kind, s, i, entry, "empty or extra fields")
+		third := ""
+		if k < len(s) && s[k] == ' ' {
+			m := k + 1
+			for m < len(s) && s[m] != ' ' && s[m] != '\n' {
+				m++
+			}
+			third = s[k+1 : m]
+			if third == "" || (m < len(s) && s[m] == ' ') {
+				return fail("empty or extra fields")
+			}
+			k = m
 		}
 		if err := fn(code, int(level), third); err != nil {
-			return packedError(kind, s, i, entry, err.Error())
+			return fail(err.Error())
 		}
-		prev = code
-		if !more {
+		if k == len(s) {
 			return nil
 		}
-		rest = next
+		prev, pos = code, k+1 // s[k] is the newline
 	}
 }
 

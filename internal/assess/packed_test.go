@@ -143,7 +143,7 @@ func TestUnpackMalformed(t *testing.T) {
 		{"D1 2\n", "want a line code and a level"},
 		{"\nD1 2", "want a line code and a level"},
 		{" 2", "bad line code"},
-		{"D1\t2", "want a line code and a level"},
+		{"D1\t2", "bad line code \"D1\\t2\""},
 		{"D1\r 2", "bad line code"},
 		{"D1 ", "bad level"},
 		{"D1 x", "bad level"},
@@ -219,6 +219,13 @@ func BenchmarkPacked(b *testing.B) {
 	b.Run("pack levels", func(b *testing.B) {
 		for b.Loop() {
 			packStoredLevels(sl)
+		}
+	})
+	b.Run("levels map", func(b *testing.B) {
+		for b.Loop() {
+			if err := storedLevelMap(sp, make(map[string]int, 140)); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 	b.Run("unpack levels", func(b *testing.B) {

@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"testing"
@@ -189,3 +190,52 @@ func TestMigrationPacksEvidenceAndLevels(t *testing.T) {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// appendEvidence writes one row per observation: entries sharing professional, source, time,
+// pointer and note share a row, a line repeated in one call starts another, and every
+// professional's levels are recomputed from the packed rows.
+func TestAppendEvidenceGroupsObservations(t *testing.T) {
+	each(t, func(t *testing.T, fx *fixture) {
+		prof := fx.professional(false)
+		at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+		fx.s.Now = func() time.Time { return at.Add(time.Hour) }
+		evs := []Evidence{
+			{ProfessionalID: prof, LineCode: "L2", Level: 3, Source: SourceSelf, ObservedAt: at, Pointer: "assessment:99"},
+			{ProfessionalID: prof, LineCode: "L1", Level: 2, Source: SourceSelf, ObservedAt: at, Pointer: "assessment:99"},
+			{ProfessionalID: prof, LineCode: "L3", Level: 1, Source: SourceKnowledge, ObservedAt: at, Pointer: "assessment:99"},
+			{ProfessionalID: prof, LineCode: "L1", Level: 4, Source: SourceSelf, ObservedAt: at, Pointer: "assessment:99"},
+		}
+		var ids []int64
+		err := fx.db.Tx(fx.sys, func(tx *sql.Tx) error {
+			var err error
+			ids, err = fx.s.appendEvidence(fx.sys, tx, evs)
+			return err
+		})
+		if err != nil || len(ids) != 4 || ids[0] != ids[1] || ids[2] <= ids[0] || ids[3] <= ids[2] {
+			t.Fatalf("ids %v: %v", ids, err)
+		}
+		var lines []string
+		rows, err := fx.db.Read.Query(`SELECT lines FROM competence_evidence WHERE professional_id = $1 ORDER BY id`, prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var l string
+			rows.Scan(&l)
+			lines = append(lines, l)
+		}
+		rows.Close()
+		if strings.Join(lines, "|") != "L1 2\nL2 3|L3 1|L1 4" {
+			t.Fatalf("packed rows %q", lines)
+		}
+		// The later row of L1 wins under the latest rule (same time, higher id).
+		_, cur, err := fx.s.Ledger(fx.sys, prof)
+		if err != nil || len(cur) != 3 || cur[0].Level != 4 || cur[0].Evidence[0].ID != ids[3] || cur[1].Level != 3 || cur[2].Level != 1 {
+			t.Fatalf("levels %+v %v", cur, err)
+		}
+		bad := []Evidence{{ProfessionalID: prof, LineCode: "L 1", Level: 1, Source: SourceImport}}
+		if err := fx.db.Tx(fx.sys, func(tx *sql.Tx) error { _, err := fx.s.appendEvidence(fx.sys, tx, bad); return err }); code(err) != domain.EINVALID {
+			t.Fatalf("a code with a space: %v", err)
+		}
+	})
+}

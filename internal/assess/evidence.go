@@ -234,7 +234,6 @@ func (s *Service) appendEvidence(ctx context.Context, tx *sql.Tx, evs []Evidence
 	type observation struct {
 		first   Evidence
 		lines   []lineLevel
-		codes   map[string]bool
 		entries []int
 	}
 	var obs []*observation
@@ -253,12 +252,13 @@ func (s *Service) appendEvidence(ctx context.Context, tx *sql.Tx, evs []Evidence
 		}
 		k := obsKey{e.ProfessionalID, e.Source, e.ObservedAt.UnixNano(), e.Pointer, e.Note}
 		o := open[k]
-		if o == nil || o.codes[e.LineCode] { // the same line twice is two observations
-			o = &observation{first: e, codes: map[string]bool{}}
+		// A line already given in this call goes to a new row, created after every row so
+		// far, so the later entry stays the later evidence (ids break ties in time).
+		if o == nil || touched[e.ProfessionalID][e.LineCode] {
+			o = &observation{first: e}
 			open[k] = o
 			obs = append(obs, o)
 		}
-		o.codes[e.LineCode] = true
 		o.lines = append(o.lines, lineLevel{e.LineCode, e.Level})
 		o.entries = append(o.entries, i)
 		if touched[e.ProfessionalID] == nil {

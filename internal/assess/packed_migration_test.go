@@ -192,7 +192,7 @@ func TestMigrationPacksEvidenceAndLevels(t *testing.T) {
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 // appendEvidence writes one row per observation: entries sharing professional, source, time,
-// pointer and note share a row, a line repeated in one call starts another, and every
+// pointer and note share a row, a line repeated in one call starts a newer one, and every
 // professional's levels are recomputed from the packed rows.
 func TestAppendEvidenceGroupsObservations(t *testing.T) {
 	each(t, func(t *testing.T, fx *fixture) {
@@ -203,6 +203,7 @@ func TestAppendEvidenceGroupsObservations(t *testing.T) {
 			{ProfessionalID: prof, LineCode: "L2", Level: 3, Source: SourceSelf, ObservedAt: at, Pointer: "assessment:99"},
 			{ProfessionalID: prof, LineCode: "L1", Level: 2, Source: SourceSelf, ObservedAt: at, Pointer: "assessment:99"},
 			{ProfessionalID: prof, LineCode: "L3", Level: 1, Source: SourceKnowledge, ObservedAt: at, Pointer: "assessment:99"},
+			{ProfessionalID: prof, LineCode: "L1", Level: 3, Source: SourceKnowledge, ObservedAt: at, Pointer: "assessment:99"},
 			{ProfessionalID: prof, LineCode: "L1", Level: 4, Source: SourceSelf, ObservedAt: at, Pointer: "assessment:99"},
 		}
 		var ids []int64
@@ -211,7 +212,7 @@ func TestAppendEvidenceGroupsObservations(t *testing.T) {
 			ids, err = fx.s.appendEvidence(fx.sys, tx, evs)
 			return err
 		})
-		if err != nil || len(ids) != 4 || ids[0] != ids[1] || ids[2] <= ids[0] || ids[3] <= ids[2] {
+		if err != nil || len(ids) != 5 || ids[0] != ids[1] || ids[2] <= ids[0] || ids[3] <= ids[2] || ids[4] <= ids[3] {
 			t.Fatalf("ids %v: %v", ids, err)
 		}
 		var lines []string
@@ -225,12 +226,12 @@ func TestAppendEvidenceGroupsObservations(t *testing.T) {
 			lines = append(lines, l)
 		}
 		rows.Close()
-		if strings.Join(lines, "|") != "L1 2\nL2 3|L3 1|L1 4" {
+		if strings.Join(lines, "|") != "L1 2\nL2 3|L3 1|L1 3|L1 4" {
 			t.Fatalf("packed rows %q", lines)
 		}
-		// The later row of L1 wins under the latest rule (same time, higher id).
+		// The last entry of L1 wins under the latest rule (same time, higher id).
 		_, cur, err := fx.s.Ledger(fx.sys, prof)
-		if err != nil || len(cur) != 3 || cur[0].Level != 4 || cur[0].Evidence[0].ID != ids[3] || cur[1].Level != 3 || cur[2].Level != 1 {
+		if err != nil || len(cur) != 3 || cur[0].Level != 4 || cur[0].Evidence[0].ID != ids[4] || cur[1].Level != 3 || cur[2].Level != 1 {
 			t.Fatalf("levels %+v %v", cur, err)
 		}
 		bad := []Evidence{{ProfessionalID: prof, LineCode: "L 1", Level: 1, Source: SourceImport}}

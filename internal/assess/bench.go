@@ -221,18 +221,21 @@ func benchWorld(ctx context.Context, d *db.DB, n int) (*benchTargets, time.Durat
 		if bt.first == 0 {
 			bt.first = ids[0]
 		}
-		var lrows [][]any
+		// One packed row of stored levels per professional (up to 10 lines, no evidence).
+		lrows := make([][]any, 0, len(ids))
 		for _, id := range ids {
 			seen := map[int]bool{}
+			var ls []storedLevel
 			for j := 0; j < 10; j++ {
 				li := rng.Intn(len(bt.lines))
 				if !seen[li] {
 					seen[li] = true
-					lrows = append(lrows, []any{id, codes[li], rng.Intn(4), "latest", "", now})
+					ls = append(ls, storedLevel{Code: codes[li], Level: rng.Intn(4)})
 				}
 			}
+			lrows = append(lrows, []any{id, "latest", now, packStoredLevels(ls)})
 		}
-		if err := insertRows(ctx, tx, pg, "competence_levels", []string{"professional_id", "line_code", "level", "rule", "evidence_ids", "computed_at"}, lrows); err != nil {
+		if err := insertRows(ctx, tx, pg, "competence_levels", []string{"professional_id", "rule", "computed_at", "levels"}, lrows); err != nil {
 			tx.Rollback()
 			return nil, 0, err
 		}

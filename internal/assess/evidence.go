@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -211,92 +213,150 @@ func validSource(src string) bool {
 	return false
 }
 
-// appendEvidence adds rows to the ledger inside tx and recomputes the stored level of every
-// line they touch; objectives whose target the new level reaches become achieved.
+// appendEvidence adds evidence to the ledger inside tx, one row per observation: the entries
+// of one professional with the same source, observation time, pointer and note share a row
+// (a finished assessment writes at most two: its self-assessed and its knowledge-tested
+// lines). It then rewrites the stored levels of every professional touched, recomputing all
+// their lines under the current rule from one read of their ledger, and marks achieved the
+// objectives whose target a touched line now reaches. It returns each entry's row id.
 func (s *Service) appendEvidence(ctx context.Context, tx *sql.Tx, evs []Evidence) ([]int64, error) {
 	if len(evs) == 0 {
 		return nil, nil
 	}
 	now := s.now()
-	a := domain.ActorFrom(ctx)
-	by := a.Username
-	var ids []int64
+	by := domain.ActorFrom(ctx).Username
+	type obsKey struct {
+		prof          int64
+		source        string
+		observed      int64
+		pointer, note string
+	}
+	type observation struct {
+		first   Evidence
+		lines   []lineLevel
+		entries []int
+	}
+	var obs []*observation
+	open := map[obsKey]*observation{}
+	var profs []int64
 	touched := map[int64]map[string]bool{}
-	for _, e := range evs {
-		var lid any
-		if e.LineID != 0 {
-			lid = e.LineID
+	for i, e := range evs {
+		if !validPackedCode(e.LineCode) {
+			return nil, domain.Invalid("line", "a line code cannot be empty or hold white space: %q", e.LineCode)
+		}
+		if e.Level < 0 {
+			return nil, domain.Invalid("level", "level must be on the scale, not %d", e.Level)
 		}
 		if e.ObservedAt.IsZero() {
 			e.ObservedAt = now
 		}
-		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO competence_evidence (professional_id, line_code, line_id, level, source, observed_at, recorded_at, pointer, recorded_by, note)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`,
-			e.ProfessionalID, e.LineCode, lid, e.Level, e.Source, e.ObservedAt.UTC(), now, e.Pointer, by, e.Note).Scan(&id); err != nil {
-			return nil, db.MapError(err)
+		k := obsKey{e.ProfessionalID, e.Source, e.ObservedAt.UnixNano(), e.Pointer, e.Note}
+		o := open[k]
+		// A line already given in this call goes to a new row, created after every row so
+		// far, so the later entry stays the later evidence (ids break ties in time).
+		if o == nil || touched[e.ProfessionalID][e.LineCode] {
+			o = &observation{first: e}
+			open[k] = o
+			obs = append(obs, o)
 		}
-		ids = append(ids, id)
+		o.lines = append(o.lines, lineLevel{e.LineCode, e.Level})
+		o.entries = append(o.entries, i)
 		if touched[e.ProfessionalID] == nil {
 			touched[e.ProfessionalID] = map[string]bool{}
+			profs = append(profs, e.ProfessionalID)
 		}
 		touched[e.ProfessionalID][e.LineCode] = true
+	}
+	ids := make([]int64, len(evs))
+	for _, o := range obs {
+		e := o.first
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO competence_evidence (professional_id, source, observed_at, recorded_at, pointer, recorded_by, note, lines)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`,
+			e.ProfessionalID, e.Source, e.ObservedAt.UTC(), now, e.Pointer, by, e.Note, packLineLevels(o.lines)).Scan(&id); err != nil {
+			return nil, db.MapError(err)
+		}
+		for _, i := range o.entries {
+			ids[i] = id
+		}
 	}
 	r, err := s.rule(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	for prof, lines := range touched {
+	for _, prof := range profs {
 		ev, err := loadEvidence(ctx, tx, prof, "")
 		if err != nil {
 			return nil, err
 		}
-		byLine := map[string][]Evidence{}
-		for _, e := range ev {
-			if lines[e.LineCode] {
-				byLine[e.LineCode] = append(byLine[e.LineCode], e)
+		levels := levelsOf(r, ev)
+		if err := s.storeLevels(ctx, tx, prof, r.Rule, packStoredLevels(levels)); err != nil {
+			return nil, err
+		}
+		reached := map[string]int{}
+		for _, l := range levels {
+			if touched[prof][l.Code] {
+				reached[l.Code] = l.Level
 			}
 		}
-		for code, list := range byLine {
-			level, used := ComputeLevel(r, list)
-			if err := s.storeLevel(ctx, tx, prof, code, level, r.Rule, used); err != nil {
-				return nil, err
-			}
-			if err := s.achieveObjectives(ctx, tx, prof, code, level); err != nil {
-				return nil, err
-			}
+		if err := s.achieveObjectives(ctx, tx, prof, reached); err != nil {
+			return nil, err
 		}
 	}
 	return ids, nil
 }
 
-func (s *Service) storeLevel(ctx context.Context, q db.Querier, prof int64, code string, level int, rule string, used []int64) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO competence_levels (professional_id, line_code, level, rule, evidence_ids, computed_at) VALUES ($1,$2,$3,$4,$5,$6)
-		ON CONFLICT (professional_id, line_code) DO UPDATE SET level = excluded.level, rule = excluded.rule, evidence_ids = excluded.evidence_ids, computed_at = excluded.computed_at`,
-		prof, code, level, rule, joinIDs(used), s.now())
+// levelsOf computes the current level of every line of a professional's evidence under the
+// rule, sorted by line code.
+func levelsOf(r LevelRule, ev []Evidence) []storedLevel {
+	byLine := map[string][]Evidence{}
+	for _, e := range ev {
+		byLine[e.LineCode] = append(byLine[e.LineCode], e)
+	}
+	out := make([]storedLevel, 0, len(byLine))
+	for code, list := range byLine {
+		level, used := ComputeLevel(r, list)
+		out = append(out, storedLevel{Code: code, Level: level, Evidence: used})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// storeLevels writes a professional's packed current levels.
+func (s *Service) storeLevels(ctx context.Context, q db.Querier, prof int64, rule, packed string) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO competence_levels (professional_id, rule, computed_at, levels) VALUES ($1,$2,$3,$4)
+		ON CONFLICT (professional_id) DO UPDATE SET rule = excluded.rule, computed_at = excluded.computed_at, levels = excluded.levels`,
+		prof, rule, s.now(), packed)
 	return err
 }
 
+// loadEvidence reads a professional's ledger (only one line's entries when line is given),
+// one Evidence per observed line, by row id then line code.
 func loadEvidence(ctx context.Context, q db.Querier, prof int64, line string) ([]Evidence, error) {
-	query := `SELECT id, professional_id, line_code, COALESCE(line_id, 0), level, source, observed_at, recorded_at, pointer, recorded_by, note
-		FROM competence_evidence WHERE professional_id = $1`
-	args := []any{prof}
-	if line != "" {
-		query += ` AND line_code = $2`
-		args = append(args, line)
-	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY id`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT id, source, observed_at, recorded_at, pointer, recorded_by, note, lines
+		FROM competence_evidence WHERE professional_id = $1 ORDER BY id`, prof)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []Evidence
 	for rows.Next() {
-		var e Evidence
-		if err := rows.Scan(&e.ID, &e.ProfessionalID, &e.LineCode, &e.LineID, &e.Level, &e.Source, &e.ObservedAt, &e.RecordedAt, &e.Pointer, &e.RecordedBy, &e.Note); err != nil {
+		e := Evidence{ProfessionalID: prof}
+		var packed string
+		if err := rows.Scan(&e.ID, &e.Source, &e.ObservedAt, &e.RecordedAt, &e.Pointer, &e.RecordedBy, &e.Note, &packed); err != nil {
 			return nil, err
 		}
-		out = append(out, e)
+		lines, err := unpackLineLevels(packed)
+		if err != nil {
+			return nil, fmt.Errorf("competence_evidence %d: %w", e.ID, err)
+		}
+		for _, l := range lines {
+			if line == "" || l.Code == line {
+				x := e
+				x.LineCode, x.Level = l.Code, l.Level
+				out = append(out, x)
+			}
+		}
 	}
 	return out, rows.Err()
 }
@@ -313,19 +373,40 @@ type CurrentLevel struct {
 
 // storedLevels returns the stored levels of a professional by line code.
 func storedLevels(ctx context.Context, q db.Querier, prof int64) (map[string]int, error) {
-	rows, err := q.QueryContext(ctx, `SELECT line_code, level FROM competence_levels WHERE professional_id = $1`, prof)
+	m := map[string]int{}
+	var packed string
+	err := q.QueryRowContext(ctx, `SELECT levels FROM competence_levels WHERE professional_id = $1`, prof).Scan(&packed)
+	if err == sql.ErrNoRows {
+		return m, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := storedLevelMap(packed, m); err != nil {
+		return nil, fmt.Errorf("competence_levels of professional %d: %w", prof, err)
+	}
+	return m, nil
+}
+
+// lineIDs maps line codes to the line of the newest published (else retired, else any)
+// framework version that has them, as lineByCode does for one code.
+func lineIDs(ctx context.Context, q db.Querier) (map[string]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT fi.code, fi.id FROM framework_items fi JOIN framework_versions f ON f.id = fi.framework_id
+		WHERE fi.kind = 'line' ORDER BY CASE f.state WHEN 'published' THEN 0 WHEN 'retired' THEN 1 ELSE 2 END, f.id DESC`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	m := map[string]int{}
+	m := map[string]int64{}
 	for rows.Next() {
-		var c string
-		var l int
-		if err := rows.Scan(&c, &l); err != nil {
+		var code string
+		var id int64
+		if err := rows.Scan(&code, &id); err != nil {
 			return nil, err
 		}
-		m[c] = l
+		if _, ok := m[code]; !ok {
+			m[code] = id
+		}
 	}
 	return m, rows.Err()
 }
@@ -341,29 +422,44 @@ func (s *Service) Ledger(ctx context.Context, profID int64) ([]Evidence, []Curre
 	if err != nil {
 		return nil, nil, err
 	}
-	byID := map[int64]Evidence{}
-	for _, e := range ev {
-		byID[e.ID] = e
-	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT line_code, level, rule, evidence_ids, computed_at FROM competence_levels WHERE professional_id = $1 ORDER BY line_code`, profID)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	var cur []CurrentLevel
-	for rows.Next() {
-		var c CurrentLevel
-		var ids string
-		if err := rows.Scan(&c.LineCode, &c.Level, &c.Rule, &ids, &c.ComputedAt); err != nil {
+	if len(ev) > 0 {
+		ids, err := lineIDs(ctx, s.DB.Read)
+		if err != nil {
 			return nil, nil, err
 		}
-		for _, id := range splitIDs(ids) {
-			c.Evidence = append(c.Evidence, byID[id])
+		for i := range ev {
+			ev[i].LineID = ids[ev[i].LineCode]
+		}
+	}
+	// The lines of one observation share its row id.
+	type key struct {
+		id   int64
+		code string
+	}
+	byID := map[key]Evidence{}
+	for _, e := range ev {
+		byID[key{e.ID, e.LineCode}] = e
+	}
+	var rule, packed string
+	var at time.Time
+	err = s.DB.Read.QueryRowContext(ctx, `SELECT rule, computed_at, levels FROM competence_levels WHERE professional_id = $1`, profID).Scan(&rule, &at, &packed)
+	if err != nil && err != sql.ErrNoRows {
+		return nil, nil, err
+	}
+	levels, err := unpackStoredLevels(packed)
+	if err != nil {
+		return nil, nil, fmt.Errorf("competence_levels of professional %d: %w", profID, err)
+	}
+	var cur []CurrentLevel
+	for _, l := range levels {
+		c := CurrentLevel{LineCode: l.Code, Level: l.Level, Rule: rule, ComputedAt: at}
+		for _, id := range l.Evidence {
+			c.Evidence = append(c.Evidence, byID[key{id, l.Code}])
 		}
 		cur = append(cur, c)
 	}
 	sort.SliceStable(ev, func(i, j int) bool { return ev[i].ID > ev[j].ID })
-	return ev, cur, rows.Err()
+	return ev, cur, nil
 }
 
 // EvidenceInput is evidence recorded by a person or another capability.
@@ -415,6 +511,7 @@ func (s *Service) RecordEvidence(ctx context.Context, in EvidenceInput) (Evidenc
 	}
 	for _, x := range ev {
 		if x.ID == e.ID {
+			x.LineID = e.LineID
 			return x, nil
 		}
 	}
@@ -492,6 +589,9 @@ func (s *Service) RecomputeLevels(ctx context.Context, write bool) (RecomputeRep
 	return s.recomputeLevels(ctx, write, nil)
 }
 
+// recomputeBatch is how many evidence lines are recomputed between reads of stored levels.
+const recomputeBatch = 20000
+
 func (s *Service) recomputeLevels(ctx context.Context, write bool, progress jobs.Progress) (RecomputeReport, error) {
 	start := time.Now()
 	var rep RecomputeReport
@@ -503,76 +603,107 @@ func (s *Service) recomputeLevels(ctx context.Context, write bool, progress jobs
 	if progress != nil {
 		_ = s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM competence_levels`).Scan(&total)
 	}
-	type key struct {
-		prof int64
-		line string
+	mismatch := func(format string, args ...any) {
+		rep.Changed++
+		if len(rep.Mismatches) < 20 {
+			rep.Mismatches = append(rep.Mismatches, fmt.Sprintf(format, args...))
+		}
 	}
-	var batch []Evidence
+	type profEvidence struct {
+		prof int64
+		ev   []Evidence
+	}
+	var batch []profEvidence
+	batchLines := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		lo, hi := batch[0].ProfessionalID, batch[len(batch)-1].ProfessionalID
-		stored := map[key]struct {
-			level int
-			ids   string
-		}{}
-		rows, err := s.DB.Read.QueryContext(ctx, `SELECT professional_id, line_code, level, evidence_ids FROM competence_levels WHERE professional_id BETWEEN $1 AND $2`, lo, hi)
+		lo, hi := batch[0].prof, batch[len(batch)-1].prof
+		type storedRow struct{ rule, levels string }
+		stored := map[int64]storedRow{}
+		rows, err := s.DB.Read.QueryContext(ctx, `SELECT professional_id, rule, levels FROM competence_levels WHERE professional_id BETWEEN $1 AND $2`, lo, hi)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var k key
-			var v struct {
-				level int
-				ids   string
-			}
-			if err := rows.Scan(&k.prof, &k.line, &v.level, &v.ids); err != nil {
+			var p int64
+			var v storedRow
+			if err := rows.Scan(&p, &v.rule, &v.levels); err != nil {
 				rows.Close()
 				return err
 			}
-			stored[k] = v
+			stored[p] = v
 		}
 		rows.Close()
-		groups := map[key][]Evidence{}
-		var order []key
-		for _, e := range batch {
-			k := key{e.ProfessionalID, e.LineCode}
-			if _, ok := groups[k]; !ok {
-				order = append(order, k)
-			}
-			groups[k] = append(groups[k], e)
+		if err := rows.Err(); err != nil {
+			return err
 		}
 		type change struct {
-			k     key
-			level int
-			ids   []int64
+			prof        int64
+			old, packed string
+			existed     bool
+			reached     map[string]int
 		}
 		var changes []change
-		profs := map[int64]bool{}
-		for _, k := range order {
-			level, ids := ComputeLevel(r, groups[k])
-			rep.Lines++
-			profs[k.prof] = true
-			old, ok := stored[k]
-			if ok && old.level == level && old.ids == joinIDs(ids) {
+		for _, b := range batch {
+			want := levelsOf(r, b.ev)
+			rep.Professionals++
+			rep.Lines += int64(len(want))
+			old, existed := stored[b.prof]
+			packed := packStoredLevels(want)
+			if existed && old.levels == packed {
+				if old.rule != r.Rule { // same levels, stored under another rule's name
+					changes = append(changes, change{prof: b.prof, old: old.levels, packed: packed, existed: true})
+				}
 				continue
 			}
-			rep.Changed++
-			if len(rep.Mismatches) < 20 {
-				rep.Mismatches = append(rep.Mismatches, fmt.Sprintf("professional %d line %s: stored %d [%s], recomputed %d [%s]", k.prof, k.line, old.level, old.ids, level, joinIDs(ids)))
+			have := map[string]storedLevel{}
+			if ls, err := unpackStoredLevels(old.levels); err != nil {
+				mismatch("professional %d: %v", b.prof, err)
+			} else {
+				for _, l := range ls {
+					have[l.Code] = l
+				}
 			}
-			changes = append(changes, change{k, level, ids})
+			c := change{prof: b.prof, old: old.levels, packed: packed, existed: existed, reached: map[string]int{}}
+			for _, w := range want {
+				h, ok := have[w.Code]
+				delete(have, w.Code)
+				if ok && h.Level == w.Level && slices.Equal(h.Evidence, w.Evidence) {
+					continue
+				}
+				mismatch("professional %d line %s: stored %d [%s], recomputed %d [%s]", b.prof, w.Code, h.Level, joinIDs(h.Evidence), w.Level, joinIDs(w.Evidence))
+				c.reached[w.Code] = w.Level
+			}
+			for _, code := range slices.Sorted(maps.Keys(have)) {
+				h := have[code]
+				mismatch("professional %d line %s: stored %d [%s] without evidence", b.prof, code, h.Level, joinIDs(h.Evidence))
+			}
+			changes = append(changes, c)
 		}
-		rep.Professionals += int64(len(profs))
 		if write && len(changes) > 0 {
 			err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+				now := s.now()
 				for _, c := range changes {
-					if err := s.storeLevel(ctx, tx, c.k.prof, c.k.line, c.level, r.Rule, c.ids); err != nil {
+					// Compare and set: levels rewritten since they were read (new evidence
+					// appended meanwhile) are newer than this recomputation and are kept.
+					var res sql.Result
+					var err error
+					if c.existed {
+						res, err = tx.ExecContext(ctx, `UPDATE competence_levels SET rule = $1, computed_at = $2, levels = $3 WHERE professional_id = $4 AND levels = $5`,
+							r.Rule, now, c.packed, c.prof, c.old)
+					} else {
+						res, err = tx.ExecContext(ctx, `INSERT INTO competence_levels (professional_id, rule, computed_at, levels) VALUES ($1,$2,$3,$4)
+							ON CONFLICT (professional_id) DO NOTHING`, c.prof, r.Rule, now, c.packed)
+					}
+					if err != nil {
 						return err
 					}
-					if err := s.achieveObjectives(ctx, tx, c.k.prof, c.k.line, c.level); err != nil {
-						return err
+					if n, _ := res.RowsAffected(); n == 1 && len(c.reached) > 0 {
+						if err := s.achieveObjectives(ctx, tx, c.prof, c.reached); err != nil {
+							return err
+						}
 					}
 				}
 				return nil
@@ -582,50 +713,97 @@ func (s *Service) recomputeLevels(ctx context.Context, write bool, progress jobs
 			}
 		}
 		if progress != nil {
-			progress(rep.Lines, total)
+			progress(rep.Professionals, max(total, rep.Professionals))
 		}
-		batch = batch[:0]
+		batch, batchLines = batch[:0], 0
 		return nil
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, professional_id, line_code, level, source, observed_at FROM competence_evidence ORDER BY professional_id, line_code, id`)
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, professional_id, source, observed_at, lines FROM competence_evidence ORDER BY professional_id, id`)
 	if err != nil {
 		return rep, err
 	}
 	defer rows.Close()
-	var pending []Evidence
+	var cur profEvidence
 	for rows.Next() {
 		var e Evidence
-		if err := rows.Scan(&e.ID, &e.ProfessionalID, &e.LineCode, &e.Level, &e.Source, &e.ObservedAt); err != nil {
+		var packed string
+		if err := rows.Scan(&e.ID, &e.ProfessionalID, &e.Source, &e.ObservedAt, &packed); err != nil {
 			return rep, err
 		}
+		lines, err := unpackLineLevels(packed)
+		if err != nil {
+			return rep, fmt.Errorf("competence_evidence %d: %w", e.ID, err)
+		}
 		// Cut batches only between professionals, so each is complete.
-		if len(pending) > 0 && pending[len(pending)-1].ProfessionalID != e.ProfessionalID {
-			batch = append(batch, pending...)
-			pending = pending[:0]
-			if len(batch) >= 20000 {
-				if err := flush(); err != nil {
-					return rep, err
+		if e.ProfessionalID != cur.prof {
+			if cur.prof != 0 {
+				batch = append(batch, cur)
+				batchLines += len(cur.ev)
+				if batchLines >= recomputeBatch {
+					if err := flush(); err != nil {
+						return rep, err
+					}
 				}
 			}
+			cur = profEvidence{prof: e.ProfessionalID}
 		}
-		pending = append(pending, e)
+		for _, l := range lines {
+			x := e
+			x.LineCode, x.Level = l.Code, l.Level
+			cur.ev = append(cur.ev, x)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return rep, err
 	}
-	batch = append(batch, pending...)
+	if cur.prof != 0 {
+		batch = append(batch, cur)
+	}
 	if err := flush(); err != nil {
 		return rep, err
 	}
-	// A stored level without any evidence should not exist; count it as a mismatch.
-	var orphans int64
-	if err := s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM competence_levels l WHERE NOT EXISTS
-		(SELECT 1 FROM competence_evidence e WHERE e.professional_id = l.professional_id AND e.line_code = l.line_code)`).Scan(&orphans); err != nil {
+	// Stored levels of a professional without any evidence should not exist: each line is a
+	// mismatch, and writing removes them (no evidence is level 0).
+	orows, err := s.DB.Read.QueryContext(ctx, `SELECT l.professional_id, l.levels FROM competence_levels l
+		WHERE NOT EXISTS (SELECT 1 FROM competence_evidence e WHERE e.professional_id = l.professional_id)`)
+	if err != nil {
 		return rep, err
 	}
-	if orphans > 0 {
-		rep.Changed += orphans
-		rep.Mismatches = append(rep.Mismatches, fmt.Sprintf("%d stored levels have no evidence", orphans))
+	type orphan struct {
+		prof   int64
+		levels string
+	}
+	var orphans []orphan
+	var orphanLines int64
+	for orows.Next() {
+		var o orphan
+		if err := orows.Scan(&o.prof, &o.levels); err != nil {
+			orows.Close()
+			return rep, err
+		}
+		orphans = append(orphans, o)
+		orphanLines += int64(max(1, strings.Count(o.levels, "\n")+1))
+	}
+	orows.Close()
+	if err := orows.Err(); err != nil {
+		return rep, err
+	}
+	if len(orphans) > 0 {
+		rep.Changed += orphanLines
+		rep.Mismatches = append(rep.Mismatches, fmt.Sprintf("%d stored levels of %d professionals have no evidence", orphanLines, len(orphans)))
+		if write {
+			err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+				for _, o := range orphans {
+					if _, err := tx.ExecContext(ctx, `DELETE FROM competence_levels WHERE professional_id = $1 AND levels = $2`, o.prof, o.levels); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return rep, err
+			}
+		}
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	return rep, nil

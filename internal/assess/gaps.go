@@ -3,6 +3,7 @@ package assess
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 
 	"esd/internal/db"
@@ -64,31 +65,22 @@ func (s *Service) Gaps(ctx context.Context, profID int64, lang string) (Gaps, er
 	if err != nil {
 		return Gaps{}, err
 	}
-	// One round trip for the professional's scope and their stored levels: this is the hot
-	// path of the gap analysis.
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT p.region_id, COALESCE(p.organisation_id, 0), l.line_code, l.level
-		FROM professionals p LEFT JOIN competence_levels l ON l.professional_id = p.id WHERE p.id = $1`, profID)
-	if err != nil {
+	// One round trip for the professional's scope and their stored levels (one packed row):
+	// this is the hot path of the gap analysis.
+	var p Professional
+	var packed sql.NullString
+	err = s.DB.Read.QueryRowContext(ctx, `SELECT p.region_id, COALESCE(p.organisation_id, 0), l.levels
+		FROM professionals p LEFT JOIN competence_levels l ON l.professional_id = p.id WHERE p.id = $1`, profID).Scan(&p.RegionID, &p.OrganisationID, &packed)
+	found := err == nil
+	if err != nil && err != sql.ErrNoRows {
 		return Gaps{}, err
 	}
-	p := Professional{ID: profID}
+	p.ID = profID
 	levels := map[string]int{}
-	found := false
-	for rows.Next() {
-		var code sql.NullString
-		var level sql.NullInt64
-		if err := rows.Scan(&p.RegionID, &p.OrganisationID, &code, &level); err != nil {
-			rows.Close()
-			return Gaps{}, err
+	if found && packed.Valid {
+		if err := storedLevelMap(packed.String, levels); err != nil {
+			return Gaps{}, fmt.Errorf("competence_levels of professional %d: %w", profID, err)
 		}
-		found = true
-		if code.Valid {
-			levels[code.String] = int(level.Int64)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Gaps{}, err
 	}
 	if !found || !a.CanSeeIndividual(p.target()) {
 		return Gaps{}, domain.NotFound("professional")

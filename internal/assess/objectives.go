@@ -553,12 +553,38 @@ func (s *Service) MoveObjective(ctx context.Context, id int64, to string) (Objec
 	return s.objective(ctx, s.DB.Read, id)
 }
 
-// achieveObjectives marks achieved the agreed or started objectives of a line whose target the
-// current level now reaches.
-func (s *Service) achieveObjectives(ctx context.Context, q db.Querier, prof int64, code string, level int) error {
+// achieveObjectives marks achieved the agreed or started objectives of a professional whose
+// target the current level of their line (levels: line code → level) now reaches. The
+// professional's live objectives are read once, so a finished assessment touching many lines
+// costs two statements, not one per line.
+func (s *Service) achieveObjectives(ctx context.Context, q db.Querier, prof int64, levels map[string]int) error {
+	if len(levels) == 0 {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, line_code, target_level FROM objectives WHERE professional_id = $1 AND state IN ('agreed', 'in_progress')`, prof)
+	if err != nil {
+		return err
+	}
+	var ids []any
+	for rows.Next() {
+		var id int64
+		var code string
+		var target int
+		if err := rows.Scan(&id, &code, &target); err != nil {
+			rows.Close()
+			return err
+		}
+		if level, ok := levels[code]; ok && target <= level {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return err
+	}
 	now := s.now()
-	_, err := q.ExecContext(ctx, `UPDATE objectives SET state = 'achieved', achieved_at = $1, updated_at = $1
-		WHERE professional_id = $2 AND line_code = $3 AND state IN ('agreed', 'in_progress') AND target_level <= $4`, now, prof, code, level)
+	_, err = q.ExecContext(ctx, `UPDATE objectives SET state = 'achieved', achieved_at = $1, updated_at = $1
+		WHERE id IN (`+db.Placeholders(2, len(ids))+`) AND state IN ('agreed', 'in_progress')`, append([]any{now}, ids...)...)
 	return err
 }
 

@@ -3,6 +3,7 @@ package assess
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"esd/internal/domain"
@@ -140,12 +141,22 @@ func (s *Service) Overview(ctx context.Context, orgID int64, page int) (Overview
 		}
 		orows.Close()
 		if showLevels {
-			var mean sql.NullFloat64
-			if err := s.DB.Read.QueryRowContext(ctx, `SELECT AVG(level) FROM competence_levels WHERE professional_id = $1`, r.ProfessionalID).Scan(&mean); err != nil {
+			// The mean of the stored levels, as AVG(level) over one row per line gave.
+			var packed string
+			err := s.DB.Read.QueryRowContext(ctx, `SELECT levels FROM competence_levels WHERE professional_id = $1`, r.ProfessionalID).Scan(&packed)
+			if err != nil && err != sql.ErrNoRows {
 				return o, err
 			}
-			if mean.Valid {
-				v := round1(mean.Float64)
+			levels, err := unpackStoredLevels(packed)
+			if err != nil {
+				return o, fmt.Errorf("competence_levels of professional %d: %w", r.ProfessionalID, err)
+			}
+			if len(levels) > 0 {
+				sum := 0
+				for _, l := range levels {
+					sum += l.Level
+				}
+				v := round1(float64(sum) / float64(len(levels)))
 				r.MeanLevel = &v
 			}
 		}

@@ -164,17 +164,17 @@ func (s *Service) regenerateBatch(ctx context.Context, batch []regenItem, rep *R
 		return nil
 	}
 	levels := map[int64]map[string]int{}
-	err := byProfs(s.DB.Read, `SELECT professional_id, line_code, level FROM competence_levels WHERE $COND`, func(rows *sql.Rows) error {
+	err := byProfs(s.DB.Read, `SELECT professional_id, levels FROM competence_levels WHERE $COND`, func(rows *sql.Rows) error {
 		var p int64
-		var c string
-		var l int
-		if err := rows.Scan(&p, &c, &l); err != nil {
+		var packed string
+		if err := rows.Scan(&p, &packed); err != nil {
 			return err
 		}
-		if levels[p] == nil {
-			levels[p] = map[string]int{}
+		m := make(map[string]int, strings.Count(packed, "\n")+1)
+		if err := storedLevelMap(packed, m); err != nil {
+			return fmt.Errorf("competence_levels of professional %d: %w", p, err)
 		}
-		levels[p][c] = l
+		levels[p] = m
 		return nil
 	})
 	if err != nil {

@@ -38,19 +38,6 @@ func joinIDs(ids []int64) string {
 	return b.String()
 }
 
-func splitIDs(s string) []int64 {
-	if s == "" {
-		return nil
-	}
-	var out []int64
-	for _, p := range strings.Split(s, ",") {
-		if v, err := strconv.ParseInt(p, 10, 64); err == nil {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // Short names for job functions' parameter types.
 type (
 	contextT  = context.Context

@@ -459,10 +459,11 @@ func (s *Service) ListProfessionals(ctx context.Context, f ProfessionalFilter) (
 	}
 	// Browsing shows the newest first (an index walk). A search finds its matches in the
 	// token index (a word prefix of the name, or a codice fiscale prefix: see matchCTE), then
-	// reads only those professionals, applies the scope and filters, and sorts them by name.
+	// reads only those professionals, applies the scope and filters, sorts them by name, and
+	// joins the names of region, organisation and birthplace to the page's rows only.
 	words := strings.Fields(fold(f.Query))
 	if len(words) == 0 {
-		q = profSelect + q + " ORDER BY p.id DESC"
+		q = profSelect + q + " ORDER BY p.id DESC LIMIT " + arg(per+1) + " OFFSET " + arg((page-1)*per)
 	} else {
 		if len(regions) == 0 {
 			c, err := s.cache(ctx)
@@ -481,10 +482,10 @@ func (s *Service) ListProfessionals(ctx context.Context, f ProfessionalFilter) (
 		// The scope's conditions were bound first: the CTE's parameters follow them.
 		// CROSS JOIN keeps SQLite from starting with the scope index (it never reorders a
 		// CROSS JOIN); PostgreSQL plans it like an inner join.
-		q = matchCTE(words, regions, arg) + profColumnsSelect + " FROM m CROSS JOIN professionals p" + profJoins +
-			q + " AND p.id = m.id ORDER BY p.search_name, p.id"
+		q = matchCTE(words, regions, arg) + ", pg(id, sn) AS (SELECT p.id, p.search_name FROM m CROSS JOIN professionals p" + q +
+			" AND p.id = m.id ORDER BY p.search_name, p.id LIMIT " + arg(per+1) + " OFFSET " + arg((page-1)*per) + ") " +
+			profColumnsSelect + " FROM pg CROSS JOIN professionals p" + profJoins + " WHERE p.id = pg.id ORDER BY pg.sn, pg.id"
 	}
-	q += " LIMIT " + arg(per+1) + " OFFSET " + arg((page-1)*per)
 	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return ProfessionalPage{}, err

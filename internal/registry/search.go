@@ -106,7 +106,7 @@ func matchCTE(words []string, regions []int64, arg func(any) string) string {
 	for i := 1; i < len(words); i++ {
 		b.WriteString(" INTERSECT SELECT id FROM w" + strconv.Itoa(i))
 	}
-	b.WriteString(") ")
+	b.WriteString(")")
 	return b.String()
 }
 

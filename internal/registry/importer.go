@@ -230,6 +230,9 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 		if err := s.insertPairs(ctx, tx, creates, newIDs); err != nil {
 			return err
 		}
+		if err := s.insertTokens(ctx, tx, creates, newIDs); err != nil {
+			return err
+		}
 		for _, row := range creates {
 			rec.Add(audit.Change{Action: "create", Entity: "professional", EntityID: newIDs[row.code.Normalised], RegionID: row.regionID, After: row.snapshot()})
 		}

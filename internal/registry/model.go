@@ -199,7 +199,7 @@ type ProfessionalInput struct {
 
 // ProfessionalFilter narrows a list of professionals.
 type ProfessionalFilter struct {
-	Query          string // accent-insensitive words of the name, or the start of a codice fiscale
+	Query          string // accent-insensitive word starts of the name ("ross" finds Rossi), or the start of a codice fiscale
 	RegionID       int64
 	OrganisationID int64
 	Profession     int

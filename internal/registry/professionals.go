@@ -294,11 +294,16 @@ func (s *Service) orgByID(ctx context.Context) func(int64) (orgInfo, bool) {
 	}
 }
 
-const profSelect = `SELECT p.id, p.cf, p.cf_display, p.given_name, p.family_name, p.birth_date, p.sex, p.birthplace_code, COALESCE(c.name, ''),
+// profColumnsSelect and profJoins make profSelect; a search puts its matches before the
+// professionals (see ListProfessionals).
+const (
+	profColumnsSelect = `SELECT p.id, p.cf, p.cf_display, p.given_name, p.family_name, p.birth_date, p.sex, p.birthplace_code, COALESCE(c.name, ''),
 	p.region_id, COALESCE(r.name, ''), COALESCE(p.organisation_id, 0), COALESCE(o.name, ''), p.employment, p.care_setting, p.job_role,
-	p.email, p.created_at, p.updated_at
-	FROM professionals p LEFT JOIN regions r ON r.id = p.region_id LEFT JOIN organisations o ON o.id = p.organisation_id
+	p.email, p.created_at, p.updated_at`
+	profJoins = ` LEFT JOIN regions r ON r.id = p.region_id LEFT JOIN organisations o ON o.id = p.organisation_id
 	LEFT JOIN comuni c ON c.belfiore_code = p.birthplace_code`
+	profSelect = profColumnsSelect + " FROM professionals p" + profJoins
+)
 
 func scanProf(row interface{ Scan(...any) error }) (Professional, error) {
 	var p Professional
@@ -413,11 +418,17 @@ func (s *Service) ListProfessionals(ctx context.Context, f ProfessionalFilter) (
 		return ProfessionalPage{}, err
 	}
 	page, per := pageBounds(f.Page, f.PerPage)
-	q := profSelect + " WHERE 1=1"
+	q := " WHERE 1=1"
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
+	}
+	// regions are those the scope or the filters name: a search seeks its words in them only.
+	var regions []int64
+	region := func(id int64) {
+		q += " AND p.region_id = " + arg(id)
+		regions = append(regions, id)
 	}
 	// The index is on (region_id, organisation_id): an organisation's condition comes with
 	// its region.
@@ -425,20 +436,20 @@ func (s *Service) ListProfessionals(ctx context.Context, f ProfessionalFilter) (
 		var reg sql.NullInt64
 		_ = s.DB.Read.QueryRowContext(ctx, `SELECT region_id FROM organisations WHERE id = $1`, org).Scan(&reg)
 		if reg.Valid {
-			q += " AND p.region_id = " + arg(reg.Int64)
+			region(reg.Int64)
 		}
 		q += " AND p.organisation_id = " + arg(org)
 	}
 	switch a.Role {
 	case domain.RoleRegional:
-		q += " AND p.region_id = " + arg(a.RegionID)
+		region(a.RegionID)
 	case domain.RoleOrganisation:
 		orgCond(a.OrganisationID)
 	case domain.RoleProfessional:
 		q += " AND p.id = " + arg(a.ProfessionalID)
 	}
 	if f.RegionID != 0 {
-		q += " AND p.region_id = " + arg(f.RegionID)
+		region(f.RegionID)
 	}
 	if f.OrganisationID != 0 {
 		orgCond(f.OrganisationID)
@@ -446,20 +457,35 @@ func (s *Service) ListProfessionals(ctx context.Context, f ProfessionalFilter) (
 	if f.Profession != 0 {
 		q += " AND EXISTS (SELECT 1 FROM professional_disciplines pd WHERE pd.professional_id = p.id AND pd.profession_code = " + arg(f.Profession) + ")"
 	}
+	// Browsing shows the newest first (an index walk). A search finds its matches in the
+	// token index (a word prefix of the name, or a codice fiscale prefix: see matchCTE), then
+	// reads only those professionals, applies the scope and filters, sorts them by name, and
+	// joins the names of region, organisation and birthplace to the page's rows only.
 	words := strings.Fields(fold(f.Query))
-	if len(words) == 1 && len(words[0]) >= 3 {
-		// One word may be a name or the start of a codice fiscale.
-		q += " AND (p.search_name LIKE " + arg("%"+words[0]+"%") + " OR p.cf LIKE " + arg(strings.ToUpper(words[0])+"%") + ")"
-	} else if c := likeTokens(f.Query, "p.search_name", &args); c != "" {
-		q += " AND " + c
+	if len(words) == 0 {
+		q = profSelect + q + " ORDER BY p.id DESC LIMIT " + arg(per+1) + " OFFSET " + arg((page-1)*per)
+	} else {
+		if len(regions) == 0 {
+			c, err := s.cache(ctx)
+			if err != nil {
+				return ProfessionalPage{}, err
+			}
+			for id := range c.regionByID {
+				regions = append(regions, id)
+			}
+			sort.Slice(regions, func(i, j int) bool { return regions[i] < regions[j] })
+		} else {
+			// Several regions named (a filter outside the scope) match nobody: the conditions
+			// on p.region_id say so; the first one is enough to seek.
+			regions = regions[:1]
+		}
+		// The scope's conditions were bound first: the CTE's parameters follow them.
+		// CROSS JOIN keeps SQLite from starting with the scope index (it never reorders a
+		// CROSS JOIN); PostgreSQL plans it like an inner join.
+		q = matchCTE(words, regions, arg) + ", pg(id, sn) AS (SELECT p.id, p.search_name FROM m CROSS JOIN professionals p" + q +
+			" AND p.id = m.id ORDER BY p.search_name, p.id LIMIT " + arg(per+1) + " OFFSET " + arg((page-1)*per) + ") " +
+			profColumnsSelect + " FROM pg CROSS JOIN professionals p" + profJoins + " WHERE p.id = pg.id ORDER BY pg.sn, pg.id"
 	}
-	// Browsing shows the newest first (an index walk); the matches of a search are few and
-	// shown by name.
-	order := " ORDER BY p.id DESC"
-	if len(words) > 0 {
-		order = " ORDER BY p.search_name, p.id"
-	}
-	q += order + " LIMIT " + arg(per+1) + " OFFSET " + arg((page-1)*per)
 	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return ProfessionalPage{}, err
@@ -523,6 +549,9 @@ func (s *Service) CreateProfessional(ctx context.Context, in ProfessionalInput) 
 		}
 		id = ids[r.code.Normalised]
 		if err := s.insertPairs(ctx, tx, []*profRow{&r}, ids); err != nil {
+			return err
+		}
+		if err := s.insertTokens(ctx, tx, []*profRow{&r}, ids); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "create", Entity: "professional", EntityID: id, RegionID: r.regionID, After: r.snapshot()})
@@ -644,7 +673,17 @@ func (s *Service) insertProfessionals(ctx context.Context, tx *sql.Tx, rows []*p
 	return ids, err
 }
 
+// updateProfessional rewrites a professional's row, and their search words when the name or
+// the region changes.
 func (s *Service) updateProfessional(ctx context.Context, tx *sql.Tx, id int64, r *profRow) error {
+	var oldRegion int64
+	var oldName string
+	if err := tx.QueryRowContext(ctx, `SELECT region_id, search_name FROM professionals WHERE id = $1`, id).Scan(&oldRegion, &oldName); err != nil {
+		return err
+	}
+	if err := s.retoken(ctx, tx, id, oldRegion, oldName, r); err != nil {
+		return err
+	}
 	_, err := tx.ExecContext(ctx, `UPDATE professionals SET cf = $1, cf_display = $2, given_name = $3, family_name = $4, search_name = $5,
 		birth_date = $6, sex = $7, birthplace_code = $8, region_id = $9, organisation_id = $10, employment = $11, care_setting = $12,
 		job_role = $13, email = $14, updated_at = $15 WHERE id = $16`, append(r.values(db.Now(), nil)[:15], id)...)

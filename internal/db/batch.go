@@ -24,7 +24,12 @@ func rowPlaceholders(postgres bool, i, ncols int) string {
 	if postgres {
 		return Placeholders(i*ncols+1, ncols)
 	}
-	return strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ")
+	return AnonymousPlaceholders(ncols)
+}
+
+// AnonymousPlaceholders returns "?, ?, …" for n parameters (SQLite's cheapest to bind).
+func AnonymousPlaceholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // ExecBatch runs head + "(…), (…)" + tail over args, a flat list of rows of ncols values

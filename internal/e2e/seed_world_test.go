@@ -61,9 +61,24 @@ func TestSeedTinyWorldThroughServices(t *testing.T) {
 		if got := count(`SELECT COUNT(DISTINCT e.provider_id) FROM events e JOIN organisations o ON o.id = e.provider_id WHERE o.kind = 'provider'`); got < 5 {
 			t.Errorf("events from %d providers", got)
 		}
-		// Objectives through the assessment service: every professional has some.
-		if got := count(`SELECT COUNT(DISTINCT professional_id) FROM objectives`); got != n {
-			t.Errorf("professionals with objectives = %d, want %d", got, n)
+		// Assessments through the assessment service's bulk simulation: one finished sitting
+		// per professional, with its answers, its evidence and the stored levels.
+		if got := count(`SELECT COUNT(*) FROM assessments WHERE state = 'finished' AND results <> ''`); got != n {
+			t.Errorf("finished assessments = %d, want %d", got, n)
+		}
+		if got := count(`SELECT COUNT(*) FROM assessment_answers`); got < 20*n {
+			t.Errorf("answers = %d, want at least 20 per assessment", got)
+		}
+		if got := count(`SELECT COUNT(*) FROM competence_levels`); got != n {
+			t.Errorf("professionals with stored levels = %d, want %d", got, n)
+		}
+		if got := count(`SELECT COUNT(*) FROM competence_evidence`); got < n || got > 2*n {
+			t.Errorf("evidence rows = %d, want one or two per assessment", got)
+		}
+		// Objectives from the gaps: nearly everyone has some (a professional already at every
+		// target has none).
+		if got := count(`SELECT COUNT(DISTINCT professional_id) FROM objectives`); got < n*9/10 || got > n {
+			t.Errorf("professionals with objectives = %d of %d", got, n)
 		}
 		if got := count(`SELECT COUNT(*) FROM audit_log`); got < 1 {
 			t.Error("the import left no audit trail")

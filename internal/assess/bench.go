@@ -339,6 +339,23 @@ func BenchGaps(ctx context.Context, d *db.DB, n, calls int) ([]BenchMetric, erro
 	s.Targets = bt
 	rng := rand.New(rand.NewSource(7))
 	pick := func() int64 { return bt.first + rng.Int63n(bt.n) }
+	return benchGapCalls(ctx, s, d, pick, calls, fmt.Sprintf("synthetic-%d", n))
+}
+
+// BenchGapsOn times calls gap analyses of professionals drawn from ids through s, the
+// service of a world that already exists (the seeded national dataset: real personas,
+// overlays and the levels of their simulated assessments), against a primary-key lookup.
+func BenchGapsOn(ctx context.Context, s *Service, ids []int64, calls int, dataset string) ([]BenchMetric, error) {
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("no professionals to analyse")
+	}
+	ctx = domain.WithRequestID(domain.WithActor(ctx, domain.SystemActor), "bench")
+	rng := rand.New(rand.NewSource(7))
+	pick := func() int64 { return ids[rng.Intn(len(ids))] }
+	return benchGapCalls(ctx, s, s.DB, pick, calls, dataset)
+}
+
+func benchGapCalls(ctx context.Context, s *Service, d *db.DB, pick func() int64, calls int, ds string) ([]BenchMetric, error) {
 	// Warm up (framework cache, connections).
 	for i := 0; i < 200; i++ {
 		if _, err := s.Gaps(ctx, pick(), "it"); err != nil {
@@ -366,7 +383,6 @@ func BenchGaps(ctx context.Context, d *db.DB, n, calls int) ([]BenchMetric, erro
 		return float64(ds[min(len(ds)-1, int(float64(len(ds))*p))].Microseconds()) / 1000
 	}
 	env := benchEnv(d)
-	ds := fmt.Sprintf("synthetic-%d", n)
 	p99, b99 := q(gap, 0.99), q(pk, 0.99)
 	pass := p99 <= 5
 	return []BenchMetric{

@@ -903,20 +903,10 @@ func (s *Service) List(ctx context.Context, profID int64) ([]Assessment, error) 
 	if err := s.requireSelf(ctx, profID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id FROM assessments WHERE professional_id = $1 ORDER BY id DESC`, profID)
+	ids, err := db.Int64s(ctx, s.DB.Read, `SELECT id FROM assessments WHERE professional_id = $1 ORDER BY id DESC`, profID)
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	out := []Assessment{}
 	for _, id := range ids {
 		a, err := s.assessment(ctx, s.DB.Read, id)

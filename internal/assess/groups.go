@@ -71,21 +71,11 @@ func (s *Service) Groups(ctx context.Context, orgID int64) ([]Group, error) {
 	if _, err := s.checkOrg(ctx, orgID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT g.id FROM objective_groups g WHERE g.organisation_id = $1 AND g.triennium = $2 ORDER BY g.name`,
+	ids, err := db.Int64s(ctx, s.DB.Read, `SELECT g.id FROM objective_groups g WHERE g.organisation_id = $1 AND g.triennium = $2 ORDER BY g.name`,
 		orgID, s.triennium().String())
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	out := []Group{}
 	for _, id := range ids {
 		g, err := s.group(ctx, id, "it")

@@ -110,3 +110,21 @@ func InsertRows(ctx context.Context, tx *sql.Tx, postgres bool, table string, co
 	}
 	return ExecBatch(ctx, tx, postgres, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES ", len(cols), "", args, nil)
 }
+
+// Int64s runs a query whose rows are one integer column (ids, mostly) and returns them.
+func Int64s(ctx context.Context, q Querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

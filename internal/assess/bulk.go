@@ -411,8 +411,9 @@ func (sim *simulator) write(ctx context.Context, o *simOut, rep *SimulationRepor
 					n++
 				}
 			}
+			dur := expectedSeconds(st.qs, s.timing())
 			arows = append(arows, []any{id, st.prof, st.f.ID, st.bank.id, pid, st.persona.Code, st.persona.Name, KindInitial, StateFinished,
-				n, len(st.qs), len(st.qs), expectedSeconds(st.qs, s.timing()), st.started, st.finished, st.finished,
+				n, len(st.qs), len(st.qs), dur, st.started, st.finished, st.finished,
 				packSittingLines(st.lines), packResults(st.scores)})
 			for j, q := range st.qs {
 				var item, area any
@@ -431,7 +432,7 @@ func (sim *simulator) write(ctx context.Context, o *simOut, rep *SimulationRepor
 				if q.kind == QKnowledge {
 					correct = st.correct[j+1]
 				}
-				at := st.started.Add(time.Duration(qs.rev*expectedSeconds(st.qs, s.timing())/max(1, n)) * time.Second)
+				at := st.started.Add(time.Duration(qs.rev*dur/max(1, n)) * time.Second)
 				anrows = append(anrows, []any{id, j + 1, qs.choice, correct, qs.rev, 0, at})
 				answers++
 			}
@@ -440,10 +441,7 @@ func (sim *simulator) write(ctx context.Context, o *simOut, rep *SimulationRepor
 			bySource := map[string][]lineLevel{}
 			var order []string
 			for _, sc := range st.scores {
-				src := SourceSelf
-				if sc.Asked > 0 {
-					src = SourceKnowledge
-				}
+				src := sc.evidenceSource()
 				if _, ok := bySource[src]; !ok {
 					order = append(order, src)
 				}
@@ -456,10 +454,7 @@ func (sim *simulator) write(ctx context.Context, o *simOut, rep *SimulationRepor
 			}
 			levels := make([]storedLevel, 0, len(st.scores))
 			for _, sc := range st.scores {
-				src := SourceSelf
-				if sc.Asked > 0 {
-					src = SourceKnowledge
-				}
+				src := sc.evidenceSource()
 				lv, used := ComputeLevel(sim.rule, []Evidence{{ID: evID[src], ProfessionalID: st.prof, LineCode: sc.LineCode, Level: sc.Level, Source: src, ObservedAt: st.finished}})
 				levels = append(levels, storedLevel{Code: sc.LineCode, Level: lv, Evidence: used})
 			}

@@ -70,11 +70,7 @@ func (s *Service) Finish(ctx context.Context, id int64) (Assessment, error) {
 		}
 		var evs []Evidence
 		for _, sc := range scores {
-			src := SourceSelf
-			if sc.Asked > 0 {
-				src = SourceKnowledge
-			}
-			evs = append(evs, Evidence{ProfessionalID: a.ProfessionalID, LineCode: sc.LineCode, LineID: sc.LineID, Level: sc.Level, Source: src,
+			evs = append(evs, Evidence{ProfessionalID: a.ProfessionalID, LineCode: sc.LineCode, LineID: sc.LineID, Level: sc.Level, Source: sc.evidenceSource(),
 				ObservedAt: now, Pointer: "assessment:" + strconv.FormatInt(id, 10)})
 		}
 		if _, err := s.appendEvidence(ctx, tx, evs); err != nil {

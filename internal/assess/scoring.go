@@ -38,6 +38,15 @@ type LineScore struct {
 	Explanation string `json:"explanation,omitempty"`
 }
 
+// evidenceSource is the ledger source of a scored line: a knowledge test when knowledge
+// questions moderated it, else the self-rating.
+func (s LineScore) evidenceSource() string {
+	if s.Asked > 0 {
+		return SourceKnowledge
+	}
+	return SourceSelf
+}
+
 // ScoreLine applies the rule to one line.
 func ScoreLine(self int, answers []KnowledgeAnswer) LineScore {
 	s := LineScore{Self: self, Level: self}

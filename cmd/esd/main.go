@@ -34,6 +34,14 @@ func main() {
 		}
 	}
 	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		var ue app.UsageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(os.Stderr, "esd:", ue.Msg)
+			os.Exit(2)
+		}
 		fmt.Fprintln(os.Stderr, "esd:", domain.ErrorMessage(err))
 		if e := domain.AsError(err); e != nil {
 			for _, p := range e.Details {

@@ -2,12 +2,13 @@ package catalogue
 
 // messages are the catalogue's UI strings: key → {Italian, English}.
 var messages = map[string][2]string{
-	"cat.nav.search":   {"Catalogo formativo", "Training catalogue"},
-	"cat.nav.mine":     {"I miei eventi", "My events"},
-	"cat.nav.review":   {"Accreditamento eventi", "Event accreditation"},
-	"cat.nav.forme":    {"Per i miei obiettivi", "Fits my objectives"},
-	"cat.nav.analysis": {"Analisi del catalogo", "Catalogue analysis"},
-	"cat.nav.import":   {"Importa eventi", "Import events"},
+	"cat.nav.search":       {"Catalogo formativo", "Training catalogue"},
+	"cat.nav.mine":         {"I miei eventi", "My events"},
+	"cat.nav.review":       {"Accreditamento eventi", "Event accreditation"},
+	"cat.nav.forme":        {"Per i miei obiettivi", "Fits my objectives"},
+	"cat.nav.analysis":     {"Analisi del catalogo", "Catalogue analysis"},
+	"cat.nav.import":       {"Importa eventi", "Import events"},
+	"cat.ev.participation": {"Iscrizioni e partecipanti", "Enrolment and participants"},
 
 	"cat.search.q":          {"Cerca nel catalogo", "Search the catalogue"},
 	"cat.search.qhelp":      {"Parole in italiano: plurali, accenti e apostrofi non contano (es. «telemonitoraggio dei pazienti cronici», «FSE»).", "Italian words: plurals, accents and apostrophes do not matter (e.g. «telemonitoraggio dei pazienti cronici», «FSE»)."},

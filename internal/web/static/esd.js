@@ -26,4 +26,34 @@
   document.querySelectorAll('select[data-autosubmit]').forEach(function (s) {
     s.addEventListener('change', function () { s.form.submit(); });
   });
+  // Forms marked data-upload-progress send their file with a progress bar (the upload of a
+  // large report takes a while), then show the page the server answers with. Without
+  // JavaScript they submit as usual.
+  document.querySelectorAll('form[data-upload-progress]').forEach(function (f) {
+    f.addEventListener('submit', function (e) {
+      if (!window.XMLHttpRequest || !window.FormData) { return; }
+      e.preventDefault();
+      var wrap = f.querySelector('[data-upload-bar]');
+      var bar = wrap ? wrap.querySelector('.progress-bar') : null;
+      var status = f.querySelector('[data-upload-status]');
+      if (wrap) { wrap.classList.remove('d-none'); }
+      if (status) { status.classList.remove('d-none'); status.textContent = document.documentElement.lang === 'en' ? 'Uploading…' : 'Caricamento…'; }
+      var x = new XMLHttpRequest();
+      x.open('POST', f.getAttribute('action'));
+      x.upload.addEventListener('progress', function (ev) {
+        if (!ev.lengthComputable || !bar) { return; }
+        var p = Math.round(ev.loaded * 100 / ev.total);
+        bar.style.width = p + '%';
+        bar.setAttribute('aria-valuenow', p);
+        if (p >= 100 && status) { status.textContent = document.documentElement.lang === 'en' ? 'Checking the report…' : 'Verifica del rapporto in corso…'; }
+      });
+      x.addEventListener('load', function () {
+        document.open();
+        document.write(x.responseText);
+        document.close();
+      });
+      x.addEventListener('error', function () { f.submit(); });
+      x.send(new FormData(f));
+    });
+  });
 })();

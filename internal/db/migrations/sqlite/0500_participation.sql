@@ -32,6 +32,8 @@ CREATE TABLE participations (
 	credits REAL NOT NULL DEFAULT 0,
 	-- data_acq: the day the credits were earned, YYYY-MM-DD
 	completed_on TEXT NOT NULL DEFAULT '',
+	-- the lines this participation moved, packed "D4.A1.L03 1 2" (line, from, to) per line
+	lines_moved TEXT NOT NULL DEFAULT '',
 	-- the profession.discipline groups the provider reported, "1.58:14.85"
 	professions TEXT NOT NULL DEFAULT '',
 	-- self, organisation, provider, report, api, seed

@@ -44,13 +44,13 @@ func TestEmbeddedRulesValid(t *testing.T) {
 func TestRulesValidation(t *testing.T) {
 	base := DefaultRules()
 	cases := map[string]func(r *Rules){
-		"no version":      func(r *Rules) { r.Version = "" },
-		"gap":             func(r *Rules) { r.Trienni[1].Start, r.Trienni[1].End = 2024, 2026 },
-		"obligation":      func(r *Rules) { r.Trienni[0].Obligation = -1 },
-		"no source":       func(r *Rules) { r.Caps.Source = "" },
-		"caps order":      func(r *Rules) { r.Caps.SelfTrainingShare = 0.9 },
-		"role unknown":    func(r *Rules) { r.Roles[0].Role = "X" },
-		"missing role":    func(r *Rules) { r.Roles = r.Roles[:1] },
+		"no version":   func(r *Rules) { r.Version = "" },
+		"gap":          func(r *Rules) { r.Trienni[1].Start, r.Trienni[1].End = 2024, 2026 },
+		"obligation":   func(r *Rules) { r.Trienni[0].Obligation = -1 },
+		"no source":    func(r *Rules) { r.Caps.Source = "" },
+		"caps order":   func(r *Rules) { r.Caps.SelfTrainingShare = 0.9 },
+		"role unknown": func(r *Rules) { r.Roles[0].Role = "X" },
+		"missing role": func(r *Rules) { r.Roles = r.Roles[:1] },
 		"unconfirmed bare": func(r *Rules) {
 			for i := range r.Roles {
 				if !r.Roles[i].Confirmed {

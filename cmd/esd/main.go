@@ -43,6 +43,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, "  ", err)
 		}
 		pprof.StopCPUProfile()
+		// A command may say how to exit (usage errors: 2).
+		var ec interface{ ExitCode() int }
+		if errors.As(err, &ec) {
+			os.Exit(ec.ExitCode())
+		}
 		os.Exit(1)
 	}
 }

@@ -72,6 +72,7 @@ func (s *Service) Compliance(ctx context.Context, q ComplianceQuery) (Compliance
 	if !ok {
 		return ComplianceView{}, domain.Invalid("triennium", "no rules for the triennium starting in %d", q.Triennium)
 	}
+	asked := q.RegionID
 	switch a.Role {
 	case domain.RoleRegional:
 		if q.RegionID != 0 && q.RegionID != a.RegionID {
@@ -97,6 +98,9 @@ func (s *Service) Compliance(ctx context.Context, q ComplianceQuery) (Compliance
 		}
 		if a.Role == domain.RoleRegional && region.Int64 != a.RegionID {
 			return v, domain.NotFound("organisation")
+		}
+		if asked != 0 && asked != region.Int64 {
+			return v, domain.Forbidden("the organisation is not in region %d", asked)
 		}
 		q.RegionID = region.Int64
 		v.Scope, v.UnitKind, v.RegionID, v.OrganisationID = "organisation", "organisation", q.RegionID, q.OrganisationID

@@ -63,7 +63,7 @@ func (m WebModule) Register(r *web.Routes) {
 			return nil, err
 		}
 		if c.Actor.Role != domain.RoleProfessional {
-			return nil, domain.Invalid("cf", "give the professional's codice fiscale (?cf=)")
+			return nil, domain.Forbidden("only a professional has an own balance: give the professional's codice fiscale (?cf=)")
 		}
 		return m.S.Balance(c.Context(), c.Actor.ProfessionalID, tri)
 	})
@@ -200,9 +200,11 @@ func (m WebModule) professionalPage(c *web.Ctx) error {
 	return m.renderBalance(c, id, false, nil, EntryInput{})
 }
 
+// fieldErr shows an invalid codice fiscale beside its field; anything else (not found,
+// out of scope) is the error page, as for any other individual record.
 func fieldErr(err error, field string) error {
-	if e := domain.AsError(err); e != nil && e.Code == domain.ENOTFOUND {
-		return &domain.Error{Code: domain.EINVALID, Field: field, Message: e.Message}
+	if e := domain.AsError(err); e != nil && e.Code == domain.EINVALID && e.Field == "" {
+		e.Field = field
 	}
 	return err
 }

@@ -177,4 +177,6 @@ func printBalance(w io.Writer, v credits.BalanceView, lang string) {
 	}
 }
 
-func creditsNum(v float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".") }
+func creditsNum(v float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
+}

@@ -26,7 +26,7 @@ func TestCreditsOverHTTP(t *testing.T) {
 			t.Fatalf("add entry: %d %s", res.Status, res.Body)
 		}
 		var v credits.BalanceView
-		office.Get("/api/v1/professionals/" + itoa64(pid) + "/credits?triennium=2026").JSON(t, &v)
+		office.Get("/api/v1/professionals/"+itoa64(pid)+"/credits?triennium=2026").JSON(t, &v)
 		// 6 (world) + 100 individual against the 60 % cap of 150: 90 count.
 		if v.Balance.Counted != 90 || v.Balance.Earned != 106 {
 			t.Fatalf("balance %+v", v.Balance)
@@ -60,4 +60,3 @@ func TestCreditsOverHTTP(t *testing.T) {
 		}
 	})
 }
-

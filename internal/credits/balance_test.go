@@ -149,6 +149,11 @@ func TestBalanceBasics(t *testing.T) {
 	if !strings.Contains(it, "conta 20 crediti come docente dell'evento «Telemedicina»") {
 		t.Errorf("why: %s", it)
 	}
+	// JSON clients get both renderings.
+	js, _ := json.Marshal(b.Lines[1].Why[0])
+	if !strings.Contains(string(js), `"text_it":"conta 20 crediti come docente`) || !strings.Contains(string(js), `"text_en":"counts 20 credits as teacher`) {
+		t.Errorf("json: %s", js)
+	}
 	// Pending entries come after the certified ones.
 	if b.Lines[2].Entry.ID != 3 || !strings.Contains(whyText(b.Lines[2].Why, "en"), "pending certification") {
 		t.Errorf("pending line: %+v", b.Lines[2])

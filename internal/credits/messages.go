@@ -1,6 +1,7 @@
 package credits
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,15 +12,20 @@ import (
 type Why struct {
 	Key  string   `json:"key"`
 	Args []string `json:"args,omitempty"`
-	// Text is the Italian rendering, for API clients that do not translate.
+	// It and En are the renderings, filled when the explanation is sent as JSON.
 	It string `json:"text_it"`
 	En string `json:"text_en"`
 }
 
-func why(key string, args ...string) Why {
-	w := Why{Key: "cr." + key, Args: args}
-	w.It, w.En = w.Text("it"), w.Text("en")
-	return w
+func why(key string, args ...string) Why { return Why{Key: "cr." + key, Args: args} }
+
+// MarshalJSON renders both languages only when the explanation leaves the process (the
+// recompute job computes millions of explanations nobody reads).
+func (w Why) MarshalJSON() ([]byte, error) {
+	type plain Why
+	p := plain(w)
+	p.It, p.En = w.Text("it"), w.Text("en")
+	return json.Marshal(p)
 }
 
 // Text renders the explanation in lang ("it" or "en").

@@ -161,16 +161,17 @@ func complianceQuery(v url.Values) ComplianceQuery {
 // ---- pages ----
 
 type balancePage struct {
-	V         BalanceView
-	Chart     string
-	Self      bool
-	Kinds     []string
-	Back      string
-	Form      EntryInput
-	BarPct    int
-	LookupCF  string
-	Lookup    bool
-	KindNames map[string]string
+	V           BalanceView
+	Chart       string
+	Self        bool
+	Kinds       []string
+	Back        string
+	Form        EntryInput
+	FormCredits string
+	BarPct      int
+	LookupCF    string
+	Lookup      bool
+	KindNames   map[string]string
 }
 
 func (m WebModule) minePage(c *web.Ctx) error {
@@ -216,6 +217,9 @@ func (m WebModule) renderBalance(c *web.Ctx, id int64, self bool, formErr error,
 	}
 	b := v.Balance
 	d := balancePage{V: v, Self: self, Form: form, KindNames: map[string]string{}}
+	if form.Credits != 0 {
+		d.FormCredits = num(form.Credits)
+	}
 	if self {
 		d.Back = "/credits"
 		d.Kinds = []string{KindIndividual, KindSelfTraining}

@@ -69,7 +69,7 @@ func (s *Service) RecomputeAll(ctx context.Context, progress jobs.Progress) (Rec
 			}
 			lo, hi := last+1, infos[len(infos)-1].id
 			m := make(map[int64][]Entry, len(infos))
-			if err := loadEntries(ctx, s.DB.Read, `WHERE professional_id BETWEEN $1 AND $2`, []any{lo, hi}, m); err != nil {
+			if err := loadLedger(ctx, s.DB.Read, `WHERE professional_id BETWEEN $1 AND $2`, []any{lo, hi}, m); err != nil {
 				errc <- err
 				return
 			}

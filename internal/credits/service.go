@@ -354,7 +354,7 @@ func (s *Service) recompute(ctx context.Context, tx *sql.Tx, rules Rules, pids [
 			return err
 		}
 		infos = append(infos, is...)
-		return loadEntries(ctx, tx, `WHERE professional_id IN (`+in+`)`, anys(chunk), entries)
+		return loadLedger(ctx, tx, `WHERE professional_id IN (`+in+`)`, anys(chunk), entries)
 	})
 	if err != nil {
 		return err
@@ -389,6 +389,25 @@ func loadInfos(ctx context.Context, q db.Querier, where string, args ...any) ([]
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// loadLedger reads only what a balance's figures depend on (no titles, notes or
+// timestamps, whose decoding is most of the cost of a ledger scan): the stored balances and
+// the recompute job use it; the pages load the whole entries.
+func loadLedger(ctx context.Context, q db.Querier, where string, args []any, into map[int64][]Entry) error {
+	rows, err := q.QueryContext(ctx, `SELECT id, professional_id, triennium, kind, role, credits, status, earned_on FROM credit_entries `+where, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Entry
+		if err := rows.Scan(&e.ID, &e.ProfessionalID, &e.Triennium, &e.Kind, &e.Role, &e.Credits, &e.Status, &e.EarnedOn); err != nil {
+			return err
+		}
+		into[e.ProfessionalID] = append(into[e.ProfessionalID], e)
+	}
+	return rows.Err()
 }
 
 func loadEntries(ctx context.Context, q db.Querier, where string, args []any, into map[int64][]Entry) error {

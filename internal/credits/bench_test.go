@@ -38,7 +38,8 @@ func TestBenchFunctionsRun(t *testing.T) {
 
 // BenchmarkCredits measures balance, compliance and recompute on a generated world of
 // CREDITS_BENCH_N professionals (default 50,000) with CREDITS_BENCH_PER entries each
-// (default 7, the national ~9 M / 1.3 M), on SQLite or on CREDITS_BENCH_DB (a file path or
+// (default 7, the national ~9 M / 1.3 M), on SQLite, on a throwaway PostgreSQL database
+// (CREDITS_BENCH_PG=1 with ESD_TEST_POSTGRES_URL) or on CREDITS_BENCH_DB (a file path or
 // postgres:// URL kept between runs). One JSON line per result:
 //
 //	CREDITS_BENCH_N=50000 go test ./internal/credits -run XXX -bench Credits -benchtime 1x -timeout 30m
@@ -61,6 +62,8 @@ func BenchmarkCredits(b *testing.B) {
 		if err := d.Migrate(ctx); err != nil {
 			b.Fatal(err)
 		}
+	} else if os.Getenv("CREDITS_BENCH_PG") == "1" {
+		d = dbtest.Open(b, db.Postgres) // a throwaway database on ESD_TEST_POSTGRES_URL
 	} else {
 		d = dbtest.Open(b, db.SQLite)
 	}

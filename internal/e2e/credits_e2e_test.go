@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"esd/internal/app"
 	"esd/internal/credits"
 	"esd/internal/db"
 	"esd/internal/dbtest"
@@ -53,6 +56,26 @@ func TestCreditsOverHTTP(t *testing.T) {
 		cmp := office.Get("/credits/compliance")
 		if cmp.Status != 200 || !strings.Contains(cmp.Body, "t-profession") {
 			t.Errorf("compliance page: %d", cmp.Status)
+		}
+		// The CLI: flags in any order, the explanations, and usage errors exit 2.
+		out := runCommand(t, w.Env, "credits", "balance", "--triennium", "2026", "--cf", "RSSMRA85T10A562S")
+		if !strings.Contains(out, "Rossi Mario") || !strings.Contains(out, "oltre il tetto del 60 %") || !strings.Contains(out, "proiezione lineare") {
+			t.Errorf("cli balance:\n%s", out)
+		}
+		if out := runCommand(t, w.Env, "credits", "balance", "--cf", "RSSMRA85T10A562S", "--lang", "en"); !strings.Contains(out, "over the 60 % cap") {
+			t.Errorf("cli english:\n%s", out)
+		}
+		cmd, rest, _ := app.FindCommand([]string{"credits", "balance", "--bogus"})
+		err := cmd.Run(app.System(context.Background()), w.Env.M, rest)
+		var ec interface{ ExitCode() int }
+		if !errors.As(err, &ec) || ec.ExitCode() != 2 {
+			t.Errorf("usage error: %v", err)
+		}
+		if out := runCommand(t, w.Env, "credits", "balance", "--help"); !strings.Contains(out, "-triennium") {
+			t.Errorf("help: %q", out)
+		}
+		if out := runCommand(t, w.Env, "credits", "recompute"); !strings.Contains(out, "saldi ricalcolati") {
+			t.Errorf("recompute: %q", out)
 		}
 		csv := office.Get("/credits/compliance.csv")
 		if csv.Status != 200 || !strings.HasPrefix(csv.Body, "triennium;scope;breakdown") || !strings.Contains(csv.Body, "< 5") {

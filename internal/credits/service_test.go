@@ -482,24 +482,26 @@ func TestPublishRules(t *testing.T) {
 }
 
 func TestPostTenThousand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
-	}
-	e := newEnv(t, db.SQLite, 10_000, 3)
-	pcs := make([]ParticipationCredit, len(e.w.Professionals))
-	for i, p := range e.w.Professionals {
-		reg, org := e.scopeOf(i)
-		pcs[i] = ParticipationCredit{ParticipationID: int64(i + 1), ProfessionalID: p, RegionID: reg, OrganisationID: org, Role: "P", Credits: 8,
-			EarnedOn: "2026-10-10", Certified: true, Title: "Convegno"}
-	}
-	start := time.Now()
-	res, err := e.post(e.as(domain.RoleProvider, 0, 0, 0), pcs)
-	if err != nil || res.Inserted != 10_000 {
-		t.Fatal(res, err)
-	}
-	el := time.Since(start)
-	t.Logf("10,000 participations posted with their balances in %v (SQLite)", el)
-	if n := e.count(`SELECT COUNT(*) FROM credit_balances`); n < 10_000 {
-		t.Errorf("balances %d", n)
-	}
+	dbtest.Each(t, func(t *testing.T, dl db.Dialect) {
+		if testing.Short() {
+			t.Skip("short")
+		}
+		e := newEnv(t, dl, 10_000, 3)
+		pcs := make([]ParticipationCredit, len(e.w.Professionals))
+		for i, p := range e.w.Professionals {
+			reg, org := e.scopeOf(i)
+			pcs[i] = ParticipationCredit{ParticipationID: int64(i + 1), ProfessionalID: p, RegionID: reg, OrganisationID: org, Role: "P", Credits: 8,
+				EarnedOn: "2026-10-10", Certified: true, Title: "Convegno"}
+		}
+		start := time.Now()
+		res, err := e.post(e.as(domain.RoleProvider, 0, 0, 0), pcs)
+		if err != nil || res.Inserted != 10_000 {
+			t.Fatal(res, err)
+		}
+		el := time.Since(start)
+		t.Logf("10,000 participations posted with their balances in %v (%s)", el, dl)
+		if n := e.count(`SELECT COUNT(*) FROM credit_balances`); n < 10_000 {
+			t.Errorf("balances %d", n)
+		}
+	})
 }

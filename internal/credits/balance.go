@@ -283,8 +283,15 @@ func ComputeAt(rules Rules, triennium int, entries []Entry, previousEarned float
 		}
 	}
 	b.DossierBonus = round2(kinds[KindDossierBonus].Counted)
+	// One note per other triennium, not per entry: a long career would drown the page.
+	byTri := map[int]int{}
 	for _, e := range others {
-		b.Notes = append(b.Notes, why("note.othertriennium", e.Title, itoa(e.Triennium)))
+		byTri[e.Triennium]++
+	}
+	for _, t := range rules.Trienni {
+		if n := byTri[t.Start]; n > 0 {
+			b.Notes = append(b.Notes, why("note.othertriennium", itoa(n), t.Label()))
+		}
 	}
 	for _, k := range Kinds {
 		kt := kinds[k]

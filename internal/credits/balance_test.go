@@ -142,7 +142,7 @@ func TestBalanceBasics(t *testing.T) {
 	if b.Compliant {
 		t.Error("compliant with 32 of 150")
 	}
-	if len(b.Lines) != 3 || len(b.Notes) != 1 || !strings.Contains(b.Notes[0].Text("it"), "triennio 2023") {
+	if len(b.Lines) != 3 || len(b.Notes) != 1 || !strings.Contains(b.Notes[0].Text("it"), "voci di un altro triennio: 1 nel 2023–2025") {
 		t.Fatalf("lines %d, notes %v", len(b.Lines), b.Notes)
 	}
 	it := whyText(b.Lines[1].Why, "it")

@@ -107,7 +107,7 @@ var messages = map[string][2]string{
 	"cr.dossier.realise": {"bonus di %s crediti per aver realizzato il dossier formativo del triennio %s", "bonus of %s credits for realising the dossier formativo of the triennium %s"},
 	// notes
 	"cr.note.notriennium":    {"nessuna regola per il triennio che inizia nel %s", "no rules for the triennium starting in %s"},
-	"cr.note.othertriennium": {"«%s» appartiene al triennio %s e non conta qui", "“%s” belongs to the triennium %s and does not count here"},
+	"cr.note.othertriennium": {"voci di un altro triennio: %s nel %s (contano lì, non qui)", "entries of another triennium: %s in %s (they count there, not here)"},
 	// forecast
 	"cr.fc.done":        {"obbligo già soddisfatto con crediti certificati", "obligation already met with certified credits"},
 	"cr.fc.donepending": {"obbligo coperto, ma %s crediti sono in attesa di certificazione", "obligation covered, but %s credits are pending certification"},

@@ -37,11 +37,6 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		var ue app.UsageError
-		if errors.As(err, &ue) {
-			fmt.Fprintln(os.Stderr, "esd:", ue.Msg)
-			os.Exit(2)
-		}
 		fmt.Fprintln(os.Stderr, "esd:", domain.ErrorMessage(err))
 		if e := domain.AsError(err); e != nil {
 			for _, p := range e.Details {
@@ -51,6 +46,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, "  ", err)
 		}
 		pprof.StopCPUProfile()
+		// A command may say how to exit (usage errors: 2).
+		var ec interface{ ExitCode() int }
+		if errors.As(err, &ec) {
+			os.Exit(ec.ExitCode())
+		}
 		os.Exit(1)
 	}
 }

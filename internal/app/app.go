@@ -126,7 +126,7 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 
 // wiring lists, in dependency order, the functions that build each capability's services,
 // web module, start-up steps, demo data and commands. Each lives in its own wire_*.go file.
-var wiring = []func(m *Main) error{wireRegistry, wirePortfolio, wirePersona, wireAssessment, wireCatalogue, wireParticipation, wireSeed}
+var wiring = []func(m *Main) error{wireRegistry, wirePortfolio, wirePersona, wireAssessment, wireCatalogue, wireCredits, wireParticipation, wireSeed}
 
 // EnsureAdmin creates the first national account on an empty database and prints its
 // password once.
@@ -243,13 +243,6 @@ func FindCommand(args []string) (Command, []string, bool) {
 
 // registerCommand adds a command; wire files call it from init.
 func registerCommand(c Command) { commands = append(commands, c) }
-
-// UsageError is a command called the wrong way: esd prints it and exits with status 2.
-type UsageError struct{ Msg string }
-
-func (e UsageError) Error() string { return e.Msg }
-
-func usageError(msg string) error { return UsageError{Msg: msg} }
 
 // System returns ctx carrying the system actor, for CLI commands.
 func System(ctx context.Context) context.Context {

@@ -8,6 +8,7 @@ type caps struct {
 	personaCaps
 	assessmentCaps
 	catalogueCaps
+	creditsCaps
 	participationCaps
 	seedCaps
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"esd/internal/catalogue"
+	"esd/internal/credits"
 	"esd/internal/domain"
 	"esd/internal/participation"
 )
@@ -29,6 +30,14 @@ func wireParticipation(m *Main) error {
 	}
 	if m.Catalogue != nil {
 		s.Events = reportEvents{c: m.Catalogue, db: m.DB}
+	}
+	if m.Credits != nil {
+		s.Credits = creditSink{m.Credits}
+		s.RoleRule = func(in participation.RoleInput) (float64, string) {
+			c, why := credits.RoleCredits(m.Credits.Rules(), credits.RoleInput{EventType: in.Type, SubType: in.SubType, Hours: in.Hours,
+				EventCredits: in.EventCredits, Role: in.Role, RoleHours: in.Hours})
+			return c, strings.Join(why, "; ")
+		}
 	}
 	if v := os.Getenv("ESD_REPORT_UNKNOWN_PROFESSIONAL"); v == "refuse" || v == "pending" {
 		s.Config.UnknownProfessional = v
@@ -70,29 +79,6 @@ func (r reportEvents) CreateFromReport(ctx context.Context, in catalogue.EventIn
 	return id, err
 }
 
-// parseInterspersed parses flags wherever they stand among the arguments and returns the
-// positional ones: "esd import report FILE --edition 2" and "… --edition 2 FILE" are the same.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usageError(err.Error())
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 // editionByCode finds an edition by provider code (optional when the event code is unique),
 // event code and edition number.
 func editionByCode(ctx context.Context, m *Main, provider, event string, number int) (int64, error) {
@@ -126,19 +112,24 @@ func editionByCode(ctx context.Context, m *Main, provider, event string, number 
 }
 
 func init() {
-	registerCommand(Command{Path: "import report", Usage: "FILE [--event CODE --edition N] [--provider CODE] [--dry-run]   importa un rapporto evento (XML o CSV), tutto o niente",
+	const importReportUsage = "FILE [--event CODE --edition N] [--provider CODE] [--dry-run]   importa un rapporto evento (XML o CSV), tutto o niente"
+	const exportReportUsage = "--event CODE [--edition N] [--provider CODE] [--out FILE]   scrive il rapporto evento XML di un'edizione"
+	registerCommand(Command{Path: "import report", Usage: importReportUsage,
 		Run: func(ctx context.Context, m *Main, args []string) error {
 			fs := flag.NewFlagSet("import report", flag.ContinueOnError)
 			event := fs.String("event", "", "event code (required for a CSV report)")
 			edition := fs.Int("edition", 1, "edition number")
 			provider := fs.String("provider", "", "provider code, when the event code is not unique")
 			dry := fs.Bool("dry-run", false, "check only")
-			pos, err := parseInterspersed(fs, args)
+			pos, err := parseInterspersed(fs, importReportUsage, m.Out, args)
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
 			if len(pos) != 1 {
-				return usageError("uso: esd import report FILE [--event CODE --edition N] [--provider CODE] [--dry-run]")
+				return usageError{"uso: esd import report " + importReportUsage}
 			}
 			var edID int64
 			if *event != "" {
@@ -169,19 +160,22 @@ func init() {
 			}
 			return nil
 		}})
-	registerCommand(Command{Path: "export report", Usage: "--event CODE [--edition N] [--provider CODE] [--out FILE]   scrive il rapporto evento XML di un'edizione",
+	registerCommand(Command{Path: "export report", Usage: exportReportUsage,
 		Run: func(ctx context.Context, m *Main, args []string) error {
 			fs := flag.NewFlagSet("export report", flag.ContinueOnError)
 			event := fs.String("event", "", "event code")
 			edition := fs.Int("edition", 1, "edition number")
 			provider := fs.String("provider", "", "provider code, when the event code is not unique")
 			out := fs.String("out", "", "file to write (default standard output)")
-			pos, err := parseInterspersed(fs, args)
+			pos, err := parseInterspersed(fs, exportReportUsage, m.Out, args)
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
 			if *event == "" || len(pos) > 0 {
-				return usageError("uso: esd export report --event CODE [--edition N] [--provider CODE] [--out FILE]")
+				return usageError{"uso: esd export report " + exportReportUsage}
 			}
 			id, err := editionByCode(ctx, m, *provider, *event, *edition)
 			if err != nil {
@@ -199,4 +193,16 @@ func init() {
 			_, err = m.Participation.ExportReport(ctx, id, w)
 			return err
 		}})
+}
+
+// creditSink adapts the credits ledger to participation.CreditSink.
+type creditSink struct{ c *credits.Service }
+
+// PostParticipations implements participation.CreditSink.
+func (k creditSink) PostParticipations(ctx context.Context, tx *sql.Tx, posts []participation.CreditPost) error {
+	out := make([]credits.ParticipationCredit, len(posts))
+	for i, p := range posts {
+		out[i] = credits.ParticipationCredit(p)
+	}
+	return k.c.PostParticipations(ctx, tx, out)
 }

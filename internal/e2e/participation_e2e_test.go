@@ -283,10 +283,10 @@ func TestParticipationReports(t *testing.T) {
 		var count0 int
 		env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM participations`).Scan(&count0)
 		bad := []rapporto.Participant{
-			{CF: "RSSMRA80A01H501X", GivenName: "Mario", FamilyName: "Rossi", Role: "P", Employment: "D", Credits: 8, AcquiredOn: day, Professions: nurse},   // wrong check character
-			{CF: colleagues[2].cf, GivenName: "A", FamilyName: "B", Role: "P", Employment: "D", Credits: 12, AcquiredOn: day, Professions: nurse},        // above the event
-			{CF: colleagues[2].cf, GivenName: "A", FamilyName: "B", Role: "P", Employment: "D", Credits: 8, AcquiredOn: day, Professions: nurse},         // twice
-			{CF: pw.profCF, GivenName: "C", FamilyName: "L", Role: "P", Employment: "D", Credits: 8, AcquiredOn: "2001-01-01", Professions: nurse},         // date outside
+			{CF: "RSSMRA80A01H501X", GivenName: "Mario", FamilyName: "Rossi", Role: "P", Employment: "D", Credits: 8, AcquiredOn: day, Professions: nurse},                                           // wrong check character
+			{CF: colleagues[2].cf, GivenName: "A", FamilyName: "B", Role: "P", Employment: "D", Credits: 12, AcquiredOn: day, Professions: nurse},                                                    // above the event
+			{CF: colleagues[2].cf, GivenName: "A", FamilyName: "B", Role: "P", Employment: "D", Credits: 8, AcquiredOn: day, Professions: nurse},                                                     // twice
+			{CF: pw.profCF, GivenName: "C", FamilyName: "L", Role: "P", Employment: "D", Credits: 8, AcquiredOn: "2001-01-01", Professions: nurse},                                                   // date outside
 			{CF: colleagues[0].cf, GivenName: "A", FamilyName: "B", Role: "P", Employment: "D", Credits: 8, AcquiredOn: day, Professions: []rapporto.Profession{{Code: 17, Disciplines: []int{91}}}}, // audience
 		}
 		res = pw.provider.Do("POST", "/api/v1/reports", bytes.NewReader(reportFor(t, pw, "PART-REP-1", day, 8, bad)), http.Header{"Content-Type": {"application/xml"}})

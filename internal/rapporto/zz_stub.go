@@ -22,13 +22,13 @@ type Profession struct {
 	Disciplines []int
 }
 type Participant struct {
-	Line                                               int
-	CF, GivenName, FamilyName, Role, Employment        string
-	Recruited                                          bool
-	Sponsor                                            string
-	Credits                                            float64
-	AcquiredOn                                         string
-	Professions                                        []Profession
+	Line                                        int
+	CF, GivenName, FamilyName, Role, Employment string
+	Recruited                                   bool
+	Sponsor                                     string
+	Credits                                     float64
+	AcquiredOn                                  string
+	Professions                                 []Profession
 }
 type Report struct {
 	Format       string
@@ -36,5 +36,5 @@ type Report struct {
 	Participants []Participant
 }
 
-func Parse(r io.Reader, name string) (Report, error)  { return Report{}, nil }
-func WriteXML(w io.Writer, rep Report) error          { return nil }
+func Parse(r io.Reader, name string) (Report, error) { return Report{}, nil }
+func WriteXML(w io.Writer, rep Report) error         { return nil }

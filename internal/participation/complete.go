@@ -78,13 +78,12 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, ed edition, people map[
 	args := make([]any, 0, len(cs)*ncols)
 	for _, c := range cs {
 		p := people[c.ProfessionalID]
-		var score, quest any
+		var score any
 		if c.TestScore != nil {
 			score = *c.TestScore
 		}
-		if c.Questionnaire != nil {
-			quest = *c.Questionnaire
-		}
+		// A questionnaire once filled in stays filled in (the upsert ORs it).
+		quest := c.Questionnaire != nil && *c.Questionnaire
 		var rep any
 		if reportID != 0 {
 			rep = reportID
@@ -103,7 +102,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, ed edition, people map[
 		lines_moved = CASE WHEN excluded.lines_moved = '' THEN participations.lines_moved ELSE excluded.lines_moved END,
 		source = excluded.source, report_id = COALESCE(excluded.report_id, participations.report_id),
 		test_score = COALESCE(excluded.test_score, participations.test_score),
-		questionnaire = COALESCE(excluded.questionnaire, participations.questionnaire),
+		questionnaire = (participations.questionnaire OR excluded.questionnaire),
 		waitlist_seq = NULL, updated_at = excluded.updated_at
 		RETURNING id, professional_id`, args, func(r *sql.Rows) error {
 			var id, prof int64

@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"esd/internal/credits"
+	"esd/internal/db"
 	"esd/internal/domain"
 )
 
@@ -21,10 +23,11 @@ type creditsCaps struct {
 
 // wireCredits builds the credits capability: its service (participation calls
 // Credits.PostParticipations in its transactions), web module, start-up step (the rule
-// data) and commands. The dossier bonus needs a credits.DossierSource; until the
-// assessment's dossier provides one, Dossier stays nil and no bonus is computed.
+// data) and commands. The dossier bonus comes from the assessment's objectives (the dossier
+// formativo): dossierObjectives.
 func wireCredits(m *Main) error {
 	m.Credits = credits.New(m.DB, m.Jobs, m.Log)
+	m.Credits.Dossier = dossierObjectives{m.DB}
 	m.modules = append(m.modules, credits.WebModule{S: m.Credits})
 	m.starters = append(m.starters, namedFunc{"credit rules", m.Credits.EnsureRules})
 	return nil
@@ -179,4 +182,58 @@ func printBalance(w io.Writer, v credits.BalanceView, lang string) {
 
 func creditsNum(v float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
+}
+
+// RealisedShare is the share of a dossier's objectives that must be achieved for it to count
+// as realised (the coherence threshold commonly quoted, domain.md 3.6, not confirmed).
+const RealisedShare = 0.70
+
+// dossierObjectives reads the dossier formativo of professionals from the assessment's
+// objectives: an individual dossier is built in a triennium when the professional has
+// objectives there past the draft state, realised when at least RealisedShare of them are
+// achieved; a group dossier likewise from the objectives of the groups they belong to.
+type dossierObjectives struct{ db *db.DB }
+
+// Dossiers implements credits.DossierSource.
+func (d dossierObjectives) Dossiers(ctx context.Context, ids []int64) (map[int64][]credits.DossierRecord, error) {
+	out := map[int64][]credits.DossierRecord{}
+	for i := 0; i < len(ids); i += 500 {
+		part := ids[i:min(i+500, len(ids))]
+		args := make([]any, len(part))
+		for j, id := range part {
+			args[j] = id
+		}
+		in := db.Placeholders(1, len(part))
+		q := `SELECT professional_id, triennium, FALSE, COUNT(*), SUM(CASE WHEN state = 'achieved' THEN 1 ELSE 0 END)
+			FROM objectives WHERE professional_id IN (` + in + `) AND state <> 'draft' GROUP BY professional_id, triennium
+			UNION ALL
+			SELECT m.professional_id, g.triennium, TRUE, COUNT(o.id), SUM(CASE WHEN o.state = 'achieved' THEN 1 ELSE 0 END)
+			FROM objective_group_members m JOIN objective_groups g ON g.id = m.group_id JOIN objectives o ON o.group_id = g.id
+			WHERE m.professional_id IN (` + in + `) AND o.state <> 'draft' GROUP BY m.professional_id, g.triennium`
+		rows, err := d.db.Read.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var prof int64
+			var tri string
+			var group bool
+			var n, achieved int
+			if err := rows.Scan(&prof, &tri, &group, &n, &achieved); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			start, err := strconv.Atoi(strings.SplitN(tri, "-", 2)[0])
+			if err != nil || n == 0 {
+				continue
+			}
+			out[prof] = append(out[prof], credits.DossierRecord{Triennium: start, Group: group, Built: true,
+				Realised: float64(achieved) >= RealisedShare*float64(n)})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -30,8 +30,9 @@ func TestCreditsOverHTTP(t *testing.T) {
 		}
 		var v credits.BalanceView
 		office.Get("/api/v1/professionals/"+itoa64(pid)+"/credits?triennium=2026").JSON(t, &v)
-		// 6 (world) + 100 individual against the 60 % cap of 150: 90 count.
-		if v.Balance.Counted != 90 || v.Balance.Earned != 106 {
+		// 6 (world) + 100 individual against the 60 % cap of 150: 90 count; the world's
+		// professional has agreed objectives (a dossier formativo built in 2026–2028): +40.
+		if v.Balance.Counted != 130 || v.Balance.Earned != 146 || v.Balance.DossierBonus != 40 {
 			t.Fatalf("balance %+v", v.Balance)
 		}
 		me := w.Clients[domain.RoleProfessional]

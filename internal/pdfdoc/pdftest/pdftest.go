@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,4 +37,11 @@ func Text(t testing.TB, pdf []byte) string {
 		t.Fatalf("pdftotext complained about the PDF: %s", stderr.String())
 	}
 	return out.String()
+}
+
+// Flat collapses every run of white space (layout columns, wrapped lines) to one space, so
+// a test can look for a phrase the layout broke across lines. pdftotext also drops the space
+// after an arrow glyph, so "→ " becomes "→".
+func Flat(s string) string {
+	return strings.ReplaceAll(strings.Join(strings.Fields(s), " "), "→ ", "→")
 }

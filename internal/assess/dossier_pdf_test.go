@@ -50,4 +50,3 @@ func TestDossierPDFText(t *testing.T) {
 		}
 	}
 }
-

@@ -8,5 +8,6 @@ type caps struct {
 	personaCaps
 	assessmentCaps
 	catalogueCaps
+	certificateCaps
 	seedCaps
 }

@@ -95,11 +95,11 @@ func (s *Service) render(ctx context.Context, c Certificate, lang string) ([]byt
 	qrEnd := doc.PNG("qr", qr, 38)
 	doc.SetY(top)
 	doc.Paragraph(t("Si attesta che", "This is to certify that"))
-	doc.Text(st.GivenName+" "+st.FamilyName, 14, true)
+	doc.TextWidth(st.GivenName+" "+st.FamilyName, 14, true, doc.ContentWidth()-44)
 	doc.Field(t("Codice fiscale", "Tax code"), st.CF)
 	doc.Gap(2)
 	doc.Paragraph(t("ha partecipato all'evento formativo", "took part in the training event"))
-	doc.Text(st.EventTitle, 12, true)
+	doc.TextWidth(st.EventTitle, 12, true, doc.ContentWidth()-44)
 	if doc.Y() < qrEnd {
 		doc.SetY(qrEnd + 2)
 	}

@@ -131,6 +131,14 @@ func (d *Doc) Text(s string, size float64, bold bool) {
 	d.f.MultiCell(d.ContentWidth(), size*ptToMM, s, "", "L", false)
 }
 
+// TextWidth writes wrapped text like Text, within w mm from the left margin (beside an
+// image placed at the right margin).
+func (d *Doc) TextWidth(s string, size float64, bold bool, w float64) {
+	d.setFont(size, bold)
+	d.f.SetX(margin)
+	d.f.MultiCell(w, size*ptToMM, s, "", "L", false)
+}
+
 // Field writes "label: value" with the label in bold, the value wrapped beside it.
 func (d *Doc) Field(label, value string) {
 	const labelW = 52.0

@@ -10,5 +10,6 @@ type caps struct {
 	catalogueCaps
 	creditsCaps
 	participationCaps
+	certificateCaps
 	seedCaps
 }

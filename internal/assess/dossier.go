@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"esd/internal/domain"
+	"esd/internal/pdfdoc"
 )
 
 // Dossier is the individual dossier formativo of a professional for the triennium: their ESD
@@ -166,35 +167,35 @@ func (d Dossier) WriteCSV(w io.Writer, lang string) error {
 	return cw.Error()
 }
 
-// WritePDF writes the dossier as a printable PDF document.
+// WritePDF writes the dossier as a printable PDF document (pdfdoc: embedded Unicode fonts, so
+// accented names and "€" print as written).
 func (d Dossier) WritePDF(w io.Writer, lang string) error {
 	en := lang == "en"
 	title := pick(en, "Dossier formativo individuale ESD – triennio %s", "Individual ESD training dossier (dossier formativo) – triennium %s", d.Triennium)
-	doc := newPDF(title, pick(en, "ESD – Educazione in Sanità Digitale · generato il %s", "ESD – Digital Health Education · generated on %s", d.GeneratedAt.Format("02/01/2006")))
-	doc.para(title, 15, true)
-	doc.gap(6)
-	doc.para(fmt.Sprintf("%s: %s %s", pick(en, "Professionista", "Professional"), d.Professional.GivenName, d.Professional.FamilyName), 10.5, false)
+	doc := pdfdoc.New(pdfdoc.Options{Title: title, Lang: lang, Created: d.GeneratedAt,
+		Footer: pick(en, "ESD – Educazione in Sanità Digitale · generato il %s", "ESD – Digital Health Education · generated on %s", d.GeneratedAt.Format("02/01/2006"))})
+	doc.Heading(title, 1)
+	doc.Gap(2)
+	doc.Field(pick(en, "Professionista", "Professional"), d.Professional.GivenName+" "+d.Professional.FamilyName)
 	if d.Professional.Organisation != "" {
-		doc.para(fmt.Sprintf("%s: %s", pick(en, "Organizzazione", "Organisation"), d.Professional.Organisation), 10.5, false)
+		doc.Field(pick(en, "Organizzazione", "Organisation"), d.Professional.Organisation)
 	}
 	if d.Persona != "" {
-		doc.para(fmt.Sprintf("%s: %s", pick(en, "Digital Persona", "Digital Persona"), d.Persona), 10.5, false)
+		doc.Field("Digital Persona", d.Persona)
 	}
 	if d.LastAssessment != nil {
-		doc.para(fmt.Sprintf("%s: %s", pick(en, "Ultima autovalutazione", "Last self-assessment"), d.LastAssessment.Format("02/01/2006")), 10.5, false)
+		doc.Field(pick(en, "Ultima autovalutazione", "Last self-assessment"), d.LastAssessment.Format("02/01/2006"))
 	}
 	if d.Illustrative {
-		doc.gap(4)
-		doc.para(pick(en, "Nota: il portfolio delle competenze è illustrativo finché non è importato quello ufficiale.",
+		doc.Gap(2)
+		doc.Text(pick(en, "Nota: il portfolio delle competenze è illustrativo finché non è importato quello ufficiale.",
 			"Note: the competence portfolio is illustrative until the official one is imported."), 9, true)
 	}
-	doc.gap(8)
+	doc.Gap(3)
 	if d.Total == 0 {
-		doc.para(pick(en, "Nessun obiettivo per il triennio.", "No objectives for the triennium."), 10.5, false)
+		doc.Paragraph(pick(en, "Nessun obiettivo per il triennio.", "No objectives for the triennium."))
 	}
 	for _, sec := range d.Sections {
-		doc.ensure(60)
-		doc.gap(6)
 		head := pick(en, "Obiettivo formativo ECM %s", "ECM training objective %s", sec.Code)
 		if sec.Code == "" {
 			head = pick(en, "Senza obiettivo ECM", "No ECM objective")
@@ -202,9 +203,9 @@ func (d Dossier) WritePDF(w io.Writer, lang string) error {
 		if sec.Name != "" {
 			head += " – " + sec.Name
 		}
-		doc.para(head, 11, true)
-		doc.gap(4)
-		rows := [][]string{{pick(en, "Linea", "Line"), pick(en, "Livello", "Level"), pick(en, "Scadenza", "Due"), pick(en, "Stato", "State"), pick(en, "Tipo", "Kind")}}
+		doc.Heading(head, 3)
+		header := []string{pick(en, "Linea", "Line"), pick(en, "Livello", "Level"), pick(en, "Scadenza", "Due"), pick(en, "Stato", "State"), pick(en, "Tipo", "Kind")}
+		var rows [][]string
 		for _, o := range sec.Objectives {
 			lv := fmt.Sprintf("→ %d", o.TargetLevel)
 			if o.FromLevel != nil {
@@ -217,10 +218,15 @@ func (d Dossier) WritePDF(w io.Writer, lang string) error {
 			due, _ := time.Parse("2006-01-02", o.DueDate)
 			rows = append(rows, []string{o.LineCode + " " + o.LineTitle, lv, due.Format("02/01/2006"), StateLabel(o.State, lang), kind})
 		}
-		doc.table([]float64{0.48, 0.1, 0.12, 0.12, 0.18}, rows)
+		doc.Table([]float64{0.48, 0.1, 0.12, 0.12, 0.18}, header, rows)
 	}
-	doc.gap(14)
-	doc.para(pick(en, "Gli obiettivi concordati con l'organizzazione formano il dossier formativo individuale del triennio, ai fini dei crediti ECM di bonus previsti dalla CNFC.",
-		"The objectives agreed with the organisation form the individual training dossier of the triennium, for the ECM bonus credits set by the CNFC."), 8.5, false)
-	return doc.write(w)
+	doc.Gap(5)
+	doc.Small(pick(en, "Gli obiettivi concordati con l'organizzazione formano il dossier formativo individuale del triennio, ai fini dei crediti ECM di bonus previsti dalla CNFC.",
+		"The objectives agreed with the organisation form the individual training dossier of the triennium, for the ECM bonus credits set by the CNFC."))
+	pdf, err := doc.Bytes()
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(pdf)
+	return err
 }

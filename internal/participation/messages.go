@@ -50,7 +50,7 @@ var messages = map[string][2]string{
 	"part.role.R":           {"Relatore", "Speaker"},
 	"part.waitpos":          {"posizione %d", "position %d"},
 	"part.moved":            {"%s: dal livello %d al %d", "%s: from level %d to %d"},
-	"part.certificate":      {"Scarica l'attestato", "Download the certificate"},
+	"part.certificate":      {"Attestato", "Certificate"},
 	"part.cancel":           {"Annulla l'iscrizione", "Cancel enrolment"},
 	"part.cancel.confirm":   {"Annullare l'iscrizione? Il posto passa al primo in lista d'attesa.", "Cancel the enrolment? The place goes to the first on the waiting list."},
 

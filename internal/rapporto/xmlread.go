@@ -200,7 +200,7 @@ func readXML(in io.Reader, ps *problems) Report {
 				parent = stack[len(stack)-1]
 			}
 			name := t.Name.Local
-			if t.Name.Space != "" || !allowedChild(parent, name) {
+			if t.Name.Space != "" || !allowedChild(parent, name) || parent == "" && roots > 0 {
 				if parent == "" && roots > 0 {
 					ps.add(line, name, "", "there is more than one root element: the file must hold one dataroot")
 				} else {

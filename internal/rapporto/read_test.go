@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"esd/internal/domain"
 	"esd/internal/rapporto"
@@ -321,5 +322,19 @@ func TestEdgeCases(t *testing.T) {
 				t.Fatalf("err = %v\n%v", err, e)
 			}
 		})
+	}
+}
+
+// TestMojibakeAcrossReads: the UTF-8 check keeps its state between reads, so a sequence
+// split across two reads is still caught, on the right line; real Latin-1 accents are not.
+func TestMojibakeAcrossReads(t *testing.T) {
+	good := open(t, "real_export_latin1_crlf.xml")
+	if _, err := rapporto.ParseXML(iotest.OneByteReader(bytes.NewReader(good)), "x"); err != nil {
+		t.Fatalf("latin-1 file read one byte at a time: %v", err)
+	}
+	bad := open(t, "bad_utf8_declared_latin1.xml")
+	_, err := rapporto.Parser{Lang: "en"}.ParseXML(iotest.OneByteReader(bytes.NewReader(bad)), "x")
+	if e := domain.AsError(err); e == nil || len(e.Details) != 1 || e.Details[0].Line != 4 || e.Details[0].Field != "encoding" {
+		t.Fatalf("%v %+v", err, e)
 	}
 }

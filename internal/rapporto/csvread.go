@@ -42,10 +42,10 @@ func (p Parser) csvInput(r io.Reader, ps *problems) *bufio.Reader {
 		ps.add(1, "file", "", "the file is empty")
 		return nil
 	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
-		ps.add(1, "file", "", "the file is UTF-16: save it as CSV UTF-8 or Windows-1252")
+		ps.add(1, "file", "", "the file is UTF-16: save it as ISO-8859-1, Windows-1252 or UTF-8")
 		return nil
 	case bytes.IndexByte(head, 0) >= 0:
-		ps.add(1, "file", "", "the file is binary (or UTF-16), not a CSV text file")
+		ps.add(1, "file", "", "the file is binary (or UTF-16), not a text file")
 		return nil
 	case bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")):
 		br.Discard(3)

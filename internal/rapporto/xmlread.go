@@ -67,11 +67,11 @@ func (p Parser) xmlInput(r io.Reader, ps *problems) (io.Reader, error) {
 		return nil, nil
 	}
 	if bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || bytes.HasPrefix(head, []byte{0xFF, 0xFE}) {
-		ps.add(1, "file", "", "the file is UTF-16: save it as ISO-8859-1 (or UTF-8)")
+		ps.add(1, "file", "", "the file is UTF-16: save it as ISO-8859-1, Windows-1252 or UTF-8")
 		return nil, nil
 	}
 	if bytes.IndexByte(head, 0) >= 0 {
-		ps.add(1, "file", "", "the file is binary (or UTF-16), not an XML text file")
+		ps.add(1, "file", "", "the file is binary (or UTF-16), not a text file")
 		return nil, nil
 	}
 	bom := bytes.HasPrefix(head, []byte("\xEF\xBB\xBF"))
@@ -180,6 +180,7 @@ func readXML(in io.Reader, ps *problems) Report {
 	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil } // already UTF-8
 	st := &xmlState{ps: ps, dec: dec, rep: Report{Format: "xml"}, cfLine: map[string]int{}}
 	var stack []string
+	var opened []int // line of each element in stack
 	roots := 0
 	for {
 		line, _ := dec.InputPos()
@@ -188,7 +189,7 @@ func readXML(in io.Reader, ps *problems) Report {
 			break
 		}
 		if err != nil {
-			st.readError(err, line)
+			st.readError(err, line, stack, opened)
 			return Report{}
 		}
 		st.line = line
@@ -199,7 +200,7 @@ func readXML(in io.Reader, ps *problems) Report {
 				parent = stack[len(stack)-1]
 			}
 			name := t.Name.Local
-			if t.Name.Space != "" || !allowedChild(parent, name) {
+			if t.Name.Space != "" || !allowedChild(parent, name) || parent == "" && roots > 0 {
 				if parent == "" && roots > 0 {
 					ps.add(line, name, "", "there is more than one root element: the file must hold one dataroot")
 				} else {
@@ -207,7 +208,7 @@ func readXML(in io.Reader, ps *problems) Report {
 				}
 				if err := dec.Skip(); err != nil {
 					l, _ := dec.InputPos()
-					st.readError(err, l)
+					st.readError(err, l, stack, opened)
 					return Report{}
 				}
 				continue
@@ -216,10 +217,12 @@ func readXML(in io.Reader, ps *problems) Report {
 				roots++
 			}
 			stack = append(stack, name)
+			opened = append(opened, line)
 			st.start(name, t.Attr)
 		case xml.EndElement:
 			name := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
+			opened = opened[:len(opened)-1]
 			st.end(name)
 		case xml.CharData:
 			if len(stack) > 0 && stack[len(stack)-1] == "disciplina" {
@@ -270,7 +273,9 @@ func allowedChild(parent, child string) bool {
 }
 
 // readError reports a decoding failure: not well-formed XML, bad encoding.
-func (st *xmlState) readError(err error, line int) {
+// stack and opened say which elements were open, so that a missing end tag is reported
+// with the line where its element began as well as where the decoder noticed.
+func (st *xmlState) readError(err error, line int, stack []string, opened []int) {
 	var mb *mojibakeError
 	var se *xml.SyntaxError
 	switch {
@@ -281,6 +286,9 @@ func (st *xmlState) readError(err error, line int) {
 			st.ps.add(se.Line, "encoding", "", "line %d is not valid UTF-8: the file is probably ISO-8859-1 or windows-1252, so declare that encoding", se.Line)
 		} else {
 			st.ps.add(se.Line, "xml", "", "the XML is not well formed: %s", se.Msg)
+			if n := len(stack); n > 0 && (strings.Contains(se.Msg, "closed by") || strings.Contains(se.Msg, "unexpected EOF")) {
+				st.ps.add(opened[n-1], stack[n-1], "", "<%s> opened on line %d is not closed", stack[n-1], opened[n-1])
+			}
 		}
 	default:
 		st.ps.add(line, "xml", "", "the file cannot be read: %s", err.Error())

@@ -236,7 +236,7 @@ func TestPermissions(t *testing.T) {
 			if domain.ErrorCode(err) != tc.see && !(tc.see == "" && err == nil) {
 				t.Errorf("%s: Get: %v, want %q", tc.name, err, tc.see)
 			}
-			_, _, err = s.PDF(ctx, cert.ID, "it")
+			_, _, err = s.PDF(ctx, cert.ID)
 			if domain.ErrorCode(err) != tc.see && !(tc.see == "" && err == nil) {
 				t.Errorf("%s: PDF: %v, want %q", tc.name, err, tc.see)
 			}
@@ -299,7 +299,7 @@ func TestPDFText(t *testing.T) {
 			t.Fatal(err)
 		}
 		exec(t, w.db, `UPDATE certificates SET snapshot_json = REPLACE(snapshot_json, '"Maria"', '"Nicolò Sanità"') WHERE id = $1`, c.ID)
-		pdf, name, err := s.PDF(as(national), c.ID, "it")
+		pdf, name, err := s.PDF(as(national), c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +318,7 @@ func TestPDFText(t *testing.T) {
 		if _, err := s.Revoke(as(national), c.ID, "Errore del provider: ruolo"); err != nil {
 			t.Fatal(err)
 		}
-		pdf, _, err = s.PDF(as(national), c.ID, "en")
+		pdf, _, err = s.PDF(WithLanguage(as(national), "en"), c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -329,7 +329,7 @@ func TestPDFText(t *testing.T) {
 			}
 		}
 		if testing.Verbose() {
-			pdf, _, _ := s.PDF(as(national), c.ID, "it")
+			pdf, _, _ := s.PDF(as(national), c.ID)
 			_ = writeFile(fmt.Sprintf("/tmp/cert_attestato_%s.pdf", dialect), pdf)
 		}
 	})

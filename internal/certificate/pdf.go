@@ -54,9 +54,19 @@ func Credits(v float64) string {
 	return strings.ReplaceAll(strconv.FormatFloat(v, 'f', -1, 64), ".", ",")
 }
 
-// PDF renders the certificate the caller may see as the attestato di partecipazione and
-// returns it with its file name. A revoked certificate still renders, marked as revoked.
-func (s *Service) PDF(ctx context.Context, id int64, lang string) ([]byte, string, error) {
+type langKey struct{}
+
+// WithLanguage sets the language of the PDFs rendered under ctx ("en" for English; Italian
+// otherwise, the default).
+func WithLanguage(ctx context.Context, lang string) context.Context {
+	return context.WithValue(ctx, langKey{}, lang)
+}
+
+// PDF renders the certificate the caller may see as the attestato di partecipazione (in the
+// language of WithLanguage, Italian by default) and returns it with its file name. A revoked
+// certificate still renders, marked as revoked.
+func (s *Service) PDF(ctx context.Context, id int64) ([]byte, string, error) {
+	lang, _ := ctx.Value(langKey{}).(string)
 	c, err := s.Get(ctx, id)
 	if err != nil {
 		return nil, "", err

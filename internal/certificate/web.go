@@ -77,7 +77,7 @@ func (m WebModule) Register(r *web.Routes) {
 			if err != nil {
 				return nil, err
 			}
-			pdf, name, err := m.S.PDF(m.withBase(c), id, c.Lang)
+			pdf, name, err := m.S.PDF(WithLanguage(m.withBase(c), c.Lang), id)
 			if err != nil {
 				return nil, err
 			}
@@ -203,7 +203,7 @@ func (m WebModule) pdfPage(c *web.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pdf, name, err := m.S.PDF(m.withBase(c), id, c.Lang)
+	pdf, name, err := m.S.PDF(WithLanguage(m.withBase(c), c.Lang), id)
 	if err != nil {
 		return err
 	}

@@ -173,6 +173,9 @@ func TestCertificateMatrix(t *testing.T) {
 				t.Errorf("the public verification page shows %q", leak)
 			}
 		}
+		if en := w.Env.Client().Get("/verifica/" + cert.Code + "?lang=en"); en.Status != 200 || !strings.Contains(en.Body, "Valid certificate") || !strings.Contains(en.Body, "participant") {
+			t.Errorf("English verification page: %d %.600s", en.Status, en.Body)
+		}
 		api := anon.Get("/api/v1/verify/" + strings.ReplaceAll(cert.Code, "-", ""))
 		var fields map[string]any
 		api.JSON(t, &fields)

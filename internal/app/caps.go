@@ -9,4 +9,5 @@ type caps struct {
 	assessmentCaps
 	catalogueCaps
 	seedCaps
+	monitorCaps
 }

@@ -155,6 +155,8 @@ type Cell struct {
 	Value  float64 `json:"value"`
 	Hidden bool    `json:"suppressed"`
 	Empty  bool    `json:"empty,omitempty"`
+	// Text is the value formatted for the page's language ("" when hidden or empty).
+	Text string `json:"text,omitempty"`
 }
 
 type engine struct {

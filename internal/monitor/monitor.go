@@ -45,6 +45,10 @@ type Service struct {
 	fwMu sync.Mutex
 	fws  map[int64]*framework // frameworks are frozen once published: cached for good
 
+	bgMu    sync.Mutex
+	bg      context.Context
+	started bool
+
 	metaMu   sync.Mutex
 	metaAt   time.Time
 	metaData *labels

@@ -278,6 +278,10 @@ func (s *Service) Table(ctx context.Context, q Query, by, lang string) (Table, e
 			t.Rows = append(t.Rows, Row{Code: y, Label: y, Cell: e.cell(ps)})
 		}
 	}
+	t.Total.Text = Format(q.Indicator, t.Total, lang)
+	for i := range t.Rows {
+		t.Rows[i].Text = Format(q.Indicator, t.Rows[i].Cell, lang)
+	}
 	return t, nil
 }
 
@@ -344,7 +348,9 @@ func (s *Service) Heatmap(ctx context.Context, q Query, lang string) (Heatmap, e
 	for _, p := range presentValues(e, base, dPersona) {
 		row := HeatmapRow{PersonaID: p, Label: lb.personaName(p, lang)}
 		for _, ar := range lb.areas {
-			row.Cells = append(row.Cells, e.cell(base.with(dPersona, p, "").with(dItem, 0, ar.Code)))
+			c := e.cell(base.with(dPersona, p, "").with(dItem, 0, ar.Code))
+			c.Text = Format(q.Indicator, c, lang)
+			row.Cells = append(row.Cells, c)
 		}
 		h.Rows = append(h.Rows, row)
 	}
@@ -403,6 +409,7 @@ func (s *Service) BeforeAfter(ctx context.Context, q Query, lang string) ([]Line
 		if b.Hidden || af.Hidden {
 			b, af = Cell{Hidden: true}, Cell{Hidden: true}
 		}
+		b.Text, af.Text = Format("level", b, lang), Format("level", af, lang)
 		title := l.TitleIT
 		if lang == "en" && l.TitleEN != "" {
 			title = l.TitleEN

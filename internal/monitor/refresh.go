@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"esd/internal/audit"
 	"esd/internal/db"
 )
 
@@ -244,9 +245,12 @@ func (s *Service) Rebuild(ctx context.Context) (RebuildStats, error) {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO monitor_state (key, value, updated_at) VALUES ('built', $1, $2)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, fmt.Sprintf("%d professionals, %d cells", st.Professionals, st.Cells), now)
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO monitor_state (key, value, updated_at) VALUES ('built', $1, $2)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, fmt.Sprintf("%d professionals, %d cells", st.Professionals, st.Cells), now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Change{Action: "rebuild", Entity: "aggregates", EntityID: "monitor",
+			After: map[string]int{"professionals": st.Professionals, "cells": st.Cells}})
 	})
 	st.Duration = time.Since(start)
 	return st, err
@@ -280,4 +284,47 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 			s.Log.Warn("monitor refresh", "err", err)
 		}
 	}
+}
+
+// Status reports how many professionals wait to be counted and the last full rebuild.
+func (s *Service) Status(ctx context.Context) (Status, error) {
+	if _, err := requireViewer(ctx); err != nil {
+		return Status{}, err
+	}
+	var st Status
+	var err error
+	if st.Pending, err = s.Pending(ctx); err != nil {
+		return st, err
+	}
+	var v string
+	var at time.Time
+	err = s.DB.Read.QueryRowContext(ctx, `SELECT value, updated_at FROM monitor_state WHERE key = 'built'`).Scan(&v, &at)
+	if err == nil {
+		st.Built = at.UTC().Format(time.RFC3339) + " (" + v + ")"
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return st, err
+	}
+	return st, nil
+}
+
+// SetBackground gives the service the context its background refresher lives in (the
+// platform's lifetime); Start uses it.
+func (s *Service) SetBackground(ctx context.Context) {
+	s.bgMu.Lock()
+	s.bg = ctx
+	s.bgMu.Unlock()
+}
+
+// Start launches the background refresher (every second) once; later calls do nothing. The
+// web module calls it on every monitoring request, so a process that never serves (a CLI
+// command, a bulk seed) never competes with its own writes: bulk loads are followed by a
+// rebuild instead.
+func (s *Service) Start() {
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	if s.started || s.bg == nil {
+		return
+	}
+	s.started = true
+	go s.Run(s.bg, time.Second)
 }

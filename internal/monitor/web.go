@@ -69,7 +69,10 @@ func mainBreakdown(a domain.Actor, q Query) string {
 func (m WebModule) dashboard(c *web.Ctx) error {
 	m.S.Start()
 	ctx, lang := c.Context(), c.Lang
-	a := domain.ActorFrom(ctx)
+	a, err := requireViewer(ctx)
+	if err != nil {
+		return err
+	}
 	q, err := ParseQuery(c.R.URL.Query())
 	if err != nil {
 		return err
@@ -255,6 +258,9 @@ func (m WebModule) exportCSV(c *web.Ctx) error {
 func (m WebModule) csv(c *web.Ctx) (*web.Download, error) {
 	m.S.Start()
 	ctx, lang := c.Context(), c.Lang
+	if _, err := requireViewer(ctx); err != nil {
+		return nil, err
+	}
 	q, err := ParseQuery(c.R.URL.Query())
 	if err != nil {
 		return nil, err
@@ -332,6 +338,9 @@ func (m WebModule) registerAPI(r *web.Routes) {
 	roles := []string{"national", "regional", "organisation", "analyst"}
 	query := func(c *web.Ctx) (Query, error) {
 		s.Start()
+		if _, err := requireViewer(c.Context()); err != nil {
+			return Query{}, err
+		}
 		return ParseQuery(c.R.URL.Query())
 	}
 	r.API("GET /api/v1/monitor/table", web.Op{Summary: "An indicator broken down (?by=region|organisation|profession|persona|area|period, ?ind=, period, region, org, profession, persona, area), small cells suppressed", Tag: "monitor", Response: Table{}, Roles: roles},

@@ -290,7 +290,7 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 	if len(ids) == 0 {
 		return out, nil
 	}
-	in, args := inList(ids)
+	in, args := inList(d.s.DB.IsPostgres(), ids)
 	scan := func(query string, fn func(r *sql.Rows) error, extra ...any) error {
 		rows, err := q.QueryContext(ctx, fmt.Sprintf(query, in), append(append([]any(nil), args...), extra...)...)
 		if err != nil {
@@ -332,8 +332,9 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 		return nil, err
 	}
 	if d.fw.ID != 0 {
-		n := len(args) + 1
-		err = scan(`SELECT professional_id, persona_id FROM profiles WHERE professional_id IN (%s) AND framework_id = $`+fmt.Sprint(n)+` AND persona_id IS NOT NULL`, func(r *sql.Rows) error {
+		// The framework id is a number of ours, written into the text: the IN list must be the
+		// only parameters (see inList).
+		err = scan(`SELECT professional_id, persona_id FROM profiles WHERE professional_id IN (%s) AND framework_id = `+fmt.Sprint(d.fw.ID)+` AND persona_id IS NOT NULL`, func(r *sql.Rows) error {
 			var id, p int64
 			if err := r.Scan(&id, &p); err != nil {
 				return err
@@ -342,7 +343,7 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 				f.Persona, f.HasPersona = p, true
 			}
 			return nil
-		}, d.fw.ID)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -433,10 +434,11 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 	if err != nil {
 		return nil, err
 	}
-	// Before/after: the latest finished assessment's lines that have a previous level.
+	// Before/after: the latest finished assessment's lines that have a previous level (only a
+	// re-assessment, which names its previous one, has them; first sittings are not decoded).
 	latest := map[int64]bool{}
 	err = scan(`SELECT professional_id, results FROM assessments WHERE professional_id IN (%s) AND state = 'finished' AND results <> ''
-		ORDER BY professional_id, finished_at DESC, id DESC`, func(r *sql.Rows) error {
+		AND previous_id IS NOT NULL ORDER BY professional_id, finished_at DESC, id DESC`, func(r *sql.Rows) error {
 		var id int64
 		var packed string
 		if err := r.Scan(&id, &packed); err != nil {
@@ -466,11 +468,16 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 	return out, nil
 }
 
-// inList is "$1, $2, …" and the ids as arguments.
-func inList(ids []int64) (string, []any) {
+// inList is "$1, $2, …" (PostgreSQL) or "?, ?, …" (SQLite, whose $N binding costs time
+// quadratic in the number of parameters) and the ids as arguments; the statement must have
+// no other parameter.
+func inList(postgres bool, ids []int64) (string, []any) {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
+	}
+	if !postgres {
+		return db.AnonymousPlaceholders(len(ids)), args
 	}
 	return db.Placeholders(1, len(ids)), args
 }

@@ -544,7 +544,7 @@ func (s *Service) orgNames(ctx context.Context, ids []int64) (map[int64]string, 
 	if len(real) == 0 {
 		return out, nil
 	}
-	in, args := inList(real)
+	in, args := inList(s.DB.IsPostgres(), real)
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, name FROM organisations WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, err

@@ -60,7 +60,7 @@ func (s *Service) refreshBatch(ctx context.Context) (int, error) {
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	in, args := inList(ids)
+	in, args := inList(s.DB.IsPostgres(), ids)
 	if err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM monitor_dirty WHERE professional_id IN (`+in+`)`, args...)
 		return err

@@ -164,6 +164,57 @@ type engine struct {
 	ind  indicator
 	rows []cellRow
 	memo map[memoKey]map[int64]bool
+	// Indexes of rows built on first use: by metric, period and organisation (All for the
+	// region-wide counters), and the same with the item; orgRows holds the rows of every real
+	// organisation by metric and period (the siblings along the organisation).
+	idx     map[bucket][]int32
+	itemIdx map[itemBucket][]int32
+	orgRows map[bucket][]int32
+	raws    map[sel]Cell
+}
+
+type bucket struct {
+	metric, period string
+	org            int64
+}
+
+type itemBucket struct {
+	bucket
+	item string
+}
+
+func (e *engine) index() {
+	if e.idx != nil {
+		return
+	}
+	e.idx, e.itemIdx, e.orgRows = map[bucket][]int32{}, map[itemBucket][]int32{}, map[bucket][]int32{}
+	for i := range e.rows {
+		r := &e.rows[i]
+		b := bucket{r.Metric, r.Period, r.Org}
+		e.idx[b] = append(e.idx[b], int32(i))
+		ib := itemBucket{b, r.Item}
+		e.itemIdx[ib] = append(e.itemIdx[ib], int32(i))
+		if r.Org != All {
+			ob := bucket{r.Metric, r.Period, 0}
+			e.orgRows[ob] = append(e.orgRows[ob], int32(i))
+		}
+	}
+}
+
+// candidates are the rows that may match s for metric m and period (skipping dimension skip).
+func (e *engine) candidates(m, period string, s sel, skip dim, hasSkip bool) []int32 {
+	e.index()
+	if hasSkip && skip == dOrg {
+		return e.orgRows[bucket{m, period, 0}]
+	}
+	org := int64(All)
+	if s.Org != anyV {
+		org = s.Org
+	}
+	if s.Item != "*" && !(hasSkip && skip == dItem) {
+		return e.itemIdx[itemBucket{bucket{m, period, org}, s.Item}]
+	}
+	return e.idx[bucket{m, period, org}]
 }
 
 type memoKey struct {
@@ -174,9 +225,9 @@ type memoKey struct {
 // agg sums metric m over the rows of s (period given).
 func (e *engine) agg(m, period string, s sel) cellVal {
 	var v cellVal
-	for i := range e.rows {
+	for _, i := range e.candidates(m, period, s, 0, false) {
 		r := &e.rows[i]
-		if r.Metric == m && r.Period == period && s.matches(r, 0, false) {
+		if s.matches(r, 0, false) {
 			v.N += r.N
 			v.Total += r.Total
 		}
@@ -187,9 +238,9 @@ func (e *engine) agg(m, period string, s sel) cellVal {
 // group sums metric m over the rows of parent grouped by dimension d.
 func (e *engine) group(m, period string, parent sel, d dim) map[int64]cellVal {
 	out := map[int64]cellVal{}
-	for i := range e.rows {
+	for _, i := range e.candidates(m, period, parent, d, true) {
 		r := &e.rows[i]
-		if r.Metric != m || r.Period != period || !parent.matches(r, d, true) {
+		if !parent.matches(r, d, true) {
 			continue
 		}
 		k := rowValue(r, d)
@@ -229,8 +280,16 @@ func itemKey(s string) int64 {
 
 // raw computes a cell without suppression.
 func (e *engine) raw(s sel) Cell {
+	if c, ok := e.raws[s]; ok {
+		return c
+	}
 	num := e.agg(e.ind.Num, s.Period, s)
-	return e.cellOf(s, num, e.denOf(s))
+	c := e.cellOf(s, num, e.denOf(s))
+	if e.raws == nil {
+		e.raws = map[sel]Cell{}
+	}
+	e.raws[s] = c
+	return c
 }
 
 func (e *engine) denOf(s sel) cellVal {

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"esd/internal/db"
@@ -44,6 +45,13 @@ type Service struct {
 
 	fwMu sync.Mutex
 	fws  map[int64]*framework // frameworks are frozen once published: cached for good
+
+	// gen counts the changes to the counters made by this process (cache invalidation).
+	gen     atomic.Uint64
+	cacheMu sync.Mutex
+	cache   map[loadKey]*rowSet
+	// inflight holds the sets being loaded, so that concurrent requests load each once.
+	inflight map[loadKey]chan struct{}
 
 	bgMu    sync.Mutex
 	bg      context.Context

@@ -149,10 +149,43 @@ func (s *Service) load(ctx context.Context, ind indicator, q Query, allPeriods b
 		periodCond = ` AND period IN (` + db.Placeholders(len(args)+1, len(periods)) + `)`
 		args = append(args, periods...)
 	}
+	key := loadKey{fmt.Sprint(metrics...), fmt.Sprint(allPeriods, q.Period), q.Region}
+	e := &engine{k: int64(s.threshold()), ind: ind, memo: map[memoKey]map[int64]bool{}}
+	// One request loads a set; the others asking for it meanwhile wait for it.
+	for {
+		if c := s.cached(key); c != nil {
+			e.rows, e.idx, e.itemIdx, e.orgRows = c.rows, c.idx, c.itemIdx, c.orgRows
+			return e, nil
+		}
+		s.cacheMu.Lock()
+		wait, busy := s.inflight[key]
+		if !busy {
+			if s.inflight == nil {
+				s.inflight = map[loadKey]chan struct{}{}
+			}
+			done := make(chan struct{})
+			s.inflight[key] = done
+			defer func() {
+				s.cacheMu.Lock()
+				delete(s.inflight, key)
+				s.cacheMu.Unlock()
+				close(done)
+			}()
+		}
+		s.cacheMu.Unlock()
+		if !busy {
+			break
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	gen := s.gen.Load()
 	mIn := db.Placeholders(1, len(metrics))
 	query := `SELECT region_id, organisation_id, profession_code, persona_id, period, metric, item, n, total FROM monitor_cells
 		WHERE region_id IN (SELECT id FROM regions) AND metric IN (` + mIn + `)` + periodCond + ` AND organisation_id = -1 AND n <> 0`
-	e := &engine{k: int64(s.threshold()), ind: ind, memo: map[memoKey]map[int64]bool{}}
 	if err := scanCells(ctx, s.DB.Read, &e.rows, query, args...); err != nil {
 		return nil, err
 	}
@@ -163,7 +196,49 @@ func (s *Service) load(ctx context.Context, ind indicator, q Query, allPeriods b
 			return nil, err
 		}
 	}
+	e.index()
+	s.store(key, gen, &rowSet{rows: e.rows, idx: e.idx, itemIdx: e.itemIdx, orgRows: e.orgRows})
 	return e, nil
+}
+
+// The counters a query loads are kept in memory, shared by the requests that need the same
+// ones (the 50 viewers of one dashboard), until the refresher or a rebuild of this process
+// changes the counters, or for cacheTTL at most (a rebuild by another process).
+const cacheTTL = 3 * time.Second
+
+type loadKey struct {
+	metrics, periods string
+	region           int64
+}
+
+// rowSet is a loaded set of counters with its indexes, read-only once stored.
+type rowSet struct {
+	rows    []cellRow
+	idx     map[bucket][]int32
+	itemIdx map[itemBucket][]int32
+	orgRows map[bucket][]int32
+	gen     uint64
+	at      time.Time
+}
+
+func (s *Service) cached(k loadKey) *rowSet {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	c := s.cache[k]
+	if c == nil || c.gen != s.gen.Load() || time.Since(c.at) > cacheTTL {
+		return nil
+	}
+	return c
+}
+
+func (s *Service) store(k loadKey, gen uint64, c *rowSet) {
+	c.gen, c.at = gen, time.Now()
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.cache == nil || len(s.cache) > 256 {
+		s.cache = map[loadKey]*rowSet{}
+	}
+	s.cache[k] = c
 }
 
 func scanCells(ctx context.Context, q db.Querier, into *[]cellRow, query string, args ...any) error {

@@ -115,6 +115,7 @@ func (s *Service) refreshBatch(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, requeue(err)
 	}
+	s.gen.Add(1)
 	return len(ids), nil
 }
 
@@ -253,6 +254,7 @@ func (s *Service) Rebuild(ctx context.Context) (RebuildStats, error) {
 			After: map[string]int{"professionals": st.Professionals, "cells": st.Cells}})
 	})
 	st.Duration = time.Since(start)
+	s.gen.Add(1)
 	return st, err
 }
 

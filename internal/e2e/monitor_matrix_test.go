@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"esd/internal/apptest"
 	"esd/internal/db"
@@ -140,6 +141,24 @@ func TestMonitorMatrix(t *testing.T) {
 			t.Fatalf("Toscana by organisation: %+v", tb)
 		}
 		t.Logf("Toscana: %d professionals, %d organisations, %d suppressed: %+v", tb.Total.Pop, len(tb.Rows), hidden, tb.Rows)
+		// Kept current: a professional added through the registry is counted by the background
+		// refresher (started by the first monitoring request) within seconds.
+		before := tb.Total.Pop
+		if _, err := env.M.Registry.CreateProfessional(ctx, registry.ProfessionalInput{CF: "RSSMRA80A01D612Y", FamilyName: "Rossi", GivenName: "Mario",
+			Professions: []registry.Pair{{Profession: 3, Discipline: 66}}, RegionID: 90, Employment: "dipendente", CareSetting: "ospedale"}); err != nil {
+			t.Fatalf("create a professional: %v", err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			clients["regional"].Get("/api/v1/monitor/table?by=organisation&ind=persona").JSON(t, &tb)
+			if tb.Total.Pop == before+1 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if tb.Total.Pop != before+1 {
+			t.Errorf("after adding a professional Toscana counts %d, want %d", tb.Total.Pop, before+1)
+		}
 		csv := clients["regional"].Get("/monitor/export.csv?table=main")
 		if !strings.HasPrefix(csv.Body, "\ufeff") || !strings.Contains(csv.Body, ";") {
 			t.Errorf("CSV without BOM or ';': %.80q", csv.Body)

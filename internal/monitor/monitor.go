@@ -52,6 +52,7 @@ type Service struct {
 	cache   map[loadKey]*rowSet
 	// inflight holds the sets being loaded, so that concurrent requests load each once.
 	inflight map[loadKey]chan struct{}
+	results  map[resultKey]result
 
 	bgMu    sync.Mutex
 	bg      context.Context

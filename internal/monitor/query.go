@@ -269,6 +269,11 @@ func (s *Service) Table(ctx context.Context, q Query, by, lang string) (Table, e
 		return Table{}, err
 	}
 	t := Table{Query: q, By: by, Threshold: s.threshold()}
+	rk := resultKey{q, by, lang, t.Threshold}
+	gen := s.gen.Load()
+	if v, ok := s.result(rk); ok {
+		return v.(Table), nil
+	}
 	ind := indicators[q.Indicator]
 	switch by {
 	case "region", "profession", "persona", "period":
@@ -357,6 +362,7 @@ func (s *Service) Table(ctx context.Context, q Query, by, lang string) (Table, e
 	for i := range t.Rows {
 		t.Rows[i].Text = Format(q.Indicator, t.Rows[i].Cell, lang)
 	}
+	s.keepResult(rk, gen, t)
 	return t, nil
 }
 
@@ -408,6 +414,11 @@ func (s *Service) Heatmap(ctx context.Context, q Query, lang string) (Heatmap, e
 		return Heatmap{}, err
 	}
 	h := Heatmap{Query: q, Threshold: s.threshold()}
+	rk := resultKey{q, "heatmap", lang, h.Threshold}
+	gen := s.gen.Load()
+	if v, ok := s.result(rk); ok {
+		return v.(Heatmap), nil
+	}
 	e, err := s.load(ctx, indicators[q.Indicator], q, false)
 	if err != nil {
 		return h, err
@@ -429,6 +440,7 @@ func (s *Service) Heatmap(ctx context.Context, q Query, lang string) (Heatmap, e
 		}
 		h.Rows = append(h.Rows, row)
 	}
+	s.keepResult(rk, gen, h)
 	return h, nil
 }
 
@@ -639,4 +651,40 @@ func (s *Service) orgNames(ctx context.Context, ids []int64) (map[int64]string, 
 // requireRebuilder lets the system and national governance rebuild the aggregates.
 func requireRebuilder(ctx context.Context) (domain.Actor, error) {
 	return domain.Require(ctx, domain.RoleNational)
+}
+
+// Results of Table and Heatmap are kept like the counters they come from (see cacheTTL): the
+// 50 viewers of one dashboard panel share one computation. A result depends only on the
+// scoped query, never on who asks, so sharing it cannot widen anyone's view. Callers treat
+// them as read-only.
+type resultKey struct {
+	q         Query
+	kind      string
+	lang      string
+	threshold int
+}
+
+type result struct {
+	v   any
+	gen uint64
+	at  time.Time
+}
+
+func (s *Service) result(k resultKey) (any, bool) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	r, ok := s.results[k]
+	if !ok || r.gen != s.gen.Load() || time.Since(r.at) > cacheTTL {
+		return nil, false
+	}
+	return r.v, true
+}
+
+func (s *Service) keepResult(k resultKey, gen uint64, v any) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.results == nil || len(s.results) > 1024 {
+		s.results = map[resultKey]result{}
+	}
+	s.results[k] = result{v, gen, time.Now()}
 }

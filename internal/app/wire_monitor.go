@@ -27,8 +27,9 @@ func wireMonitor(m *Main) error {
 		return nil
 	}})
 	m.demos = append(m.demos, namedFunc{"monitor", func(ctx context.Context) error {
-		// The demo world was written after the start-up steps: count it now.
-		_, err := svc.Rebuild(ctx)
+		// The demo world was written after the start-up steps: count it now (a full build the
+		// first time, then only what changed, so a second load writes nothing).
+		_, err := svc.Refresh(ctx)
 		return err
 	}})
 	return nil

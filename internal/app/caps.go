@@ -12,4 +12,5 @@ type caps struct {
 	participationCaps
 	certificateCaps
 	seedCaps
+	monitorCaps
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 
+	"esd/internal/db"
 	"esd/internal/rapporto"
 	"esd/internal/registry"
 )
@@ -25,7 +26,7 @@ func (s *Service) Demo(ctx context.Context) error {
 		return nil // no registry demo world: nothing to attach a history to
 	}
 	today := s.today()
-	ids, err := s.editionIDs(ctx, `SELECT ed.id FROM event_editions ed JOIN events e ON e.id = ed.event_id
+	ids, err := db.Int64s(ctx, s.DB.Read, `SELECT ed.id FROM event_editions ed JOIN events e ON e.id = ed.event_id
 		WHERE e.provider_id = $1 AND e.state IN ('accredited', 'running', 'closed') AND ed.end_date < $2
 		AND EXISTS (SELECT 1 FROM event_lines l WHERE l.event_id = e.id) ORDER BY ed.end_date DESC, ed.id LIMIT 3`, w.ProviderID, today)
 	if err != nil {
@@ -69,7 +70,7 @@ func (s *Service) Demo(ctx context.Context) error {
 			return fmt.Errorf("demo report of %s/%d: %w", ed.EventCode, ed.Number, err)
 		}
 	}
-	next, err := s.editionIDs(ctx, `SELECT ed.id FROM event_editions ed JOIN events e ON e.id = ed.event_id
+	next, err := db.Int64s(ctx, s.DB.Read, `SELECT ed.id FROM event_editions ed JOIN events e ON e.id = ed.event_id
 		WHERE e.provider_id = $1 AND e.state IN ('accredited', 'running') AND ed.start_date > $2 ORDER BY ed.start_date, ed.id LIMIT 5`, w.ProviderID, today)
 	if err != nil {
 		return err
@@ -87,21 +88,4 @@ func orL(s string) string {
 		return "L"
 	}
 	return s
-}
-
-func (s *Service) editionIDs(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }

@@ -335,9 +335,12 @@ func (sim *simulator) prepare(ctx context.Context, batch []regenItem) (*simOut, 
 	s := sim.s
 	o := &simOut{lo: batch[0].prof, hi: batch[len(batch)-1].prof, n: len(batch)}
 	// Professionals already assessed (an interrupted earlier run, or a real sitting) are left
-	// alone, so the simulation can be run again to finish.
+	// alone, so the simulation can be run again to finish; so are those who have levels from
+	// other evidence (a completed training), whose stored levels a simulated sitting would
+	// overwrite.
 	done := map[int64]bool{}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT DISTINCT professional_id FROM assessments WHERE professional_id BETWEEN $1 AND $2`, o.lo, o.hi)
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT DISTINCT professional_id FROM assessments WHERE professional_id BETWEEN $1 AND $2
+		UNION SELECT professional_id FROM competence_levels WHERE professional_id BETWEEN $1 AND $2`, o.lo, o.hi)
 	if err != nil {
 		return nil, err
 	}

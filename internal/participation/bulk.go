@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 	"time"
 
@@ -384,6 +385,9 @@ func (s *Service) SimulateParticipations(ctx context.Context, o SimOptions, prog
 					}
 				}
 			}
+			// In edition order the rows reach the (edition, professional) and event indexes
+			// in key order: neighbouring inserts hit the same cached pages.
+			sort.SliceStable(b.items, func(i, j int) bool { return b.items[i].ed.ID < b.items[j].ed.ID })
 			select {
 			case out <- b:
 			case <-ctx.Done():

@@ -100,7 +100,13 @@ func (s *Service) applyMany(ctx context.Context, tx *sql.Tx, items []item, peopl
 	}
 	// The optional facts are applied after the upsert (COALESCE keeps stored ones).
 	ids := make(map[key]int64, len(items))
-	err := db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO participations (edition_id, event_id, professional_id, region_id, organisation_id, state, role,
+	// Twelve rows (240 parameters) a statement on SQLite: measured on the seed, about 20 %
+	// faster than BatchRows' three for these 20-column rows.
+	per := db.BatchRows(s.DB.IsPostgres(), ncols)
+	if !s.DB.IsPostgres() {
+		per = 12
+	}
+	err := db.ExecBatchRows(ctx, tx, s.DB.IsPostgres(), per, `INSERT INTO participations (edition_id, event_id, professional_id, region_id, organisation_id, state, role,
 		employment, recruited, sponsor, credits, completed_on, professions, lines_moved, source, report_id, test_score, questionnaire, created_at, updated_at) VALUES `, ncols,
 		` ON CONFLICT (edition_id, professional_id) DO UPDATE SET state = excluded.state, role = excluded.role, employment = excluded.employment,
 		recruited = excluded.recruited, sponsor = excluded.sponsor, credits = excluded.credits, completed_on = excluded.completed_on,

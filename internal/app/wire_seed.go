@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"esd/internal/bench"
+	"esd/internal/credits"
+	"esd/internal/participation"
 	"esd/internal/seed"
 )
 
@@ -54,6 +57,9 @@ func seedSteps(m *Main) ([]seed.Step, error) {
 	steps = append(steps, seed.AssessmentsStep(m.Assess))
 	steps = append(steps, seed.ObjectivesStep(m.Assess))
 	steps = append(steps, seed.EventsStep(m.Registry, m.Catalogue))
+	if m.Participation != nil {
+		steps = append(steps, seed.ParticipationsStep(m.Participation))
+	}
 	steps = append(steps, seed.AccountsStep(m.Auth))
 	return steps, nil
 }
@@ -62,6 +68,17 @@ func seedSteps(m *Main) ([]seed.Step, error) {
 // plugged in.
 func professionalSteps(m *Main) ([]seed.Step, error) {
 	return []seed.Step{seed.ProfessionalsStep(seed.EncodeCF, seed.RegistryWriter(m.Registry), 10000)}, nil
+}
+
+// PostNewParticipations implements participation.BulkCreditSink: the seed's participations
+// are new, so the ledger skips looking for their entries.
+func (k creditSink) PostNewParticipations(ctx context.Context, tx *sql.Tx, posts []participation.CreditPost) error {
+	out := make([]credits.ParticipationCredit, len(posts))
+	for i, p := range posts {
+		out[i] = credits.ParticipationCredit(p)
+	}
+	_, err := k.c.PostNewParticipations(ctx, tx, out)
+	return err
 }
 
 func runSeed(ctx context.Context, m *Main, args []string) error {

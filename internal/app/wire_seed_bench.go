@@ -13,6 +13,7 @@ import (
 	"esd/internal/assess"
 	"esd/internal/bench"
 	"esd/internal/catalogue"
+	"esd/internal/credits"
 	"esd/internal/db"
 	"esd/internal/persona"
 	"esd/internal/registry"
@@ -24,7 +25,141 @@ import (
 func capabilityScenarios(m *Main, ds seed.Dataset, quick bool) []bench.Scenario {
 	return []bench.Scenario{registryImportScenario(m, quick), personaReassignScenario(m, ds),
 		catalogueSearchScenario(m, quick), seededCatalogueSearchScenario(m, ds),
-		assessRegenerateScenario(m, quick), assessGapsScenario(m, quick), seededGapsScenario(m, ds, quick)}
+		assessRegenerateScenario(m, quick), assessGapsScenario(m, quick), seededGapsScenario(m, ds, quick),
+		participationReportScenario(m, ds, quick), seededBalanceScenario(m, ds, quick), seededComplianceScenario(m, ds, quick),
+		seededRecomputeScenario(m, ds)}
+}
+
+// participationReportScenario measures the import of a 10,000-participant rapporto evento
+// (1,000 in quick mode) on the seeded database with participation.Service.BenchReport,
+// against a raw insert of the same participation rows; the report is removed afterwards.
+func participationReportScenario(m *Main, ds seed.Dataset, quick bool) bench.Scenario {
+	n := 10_000
+	if quick {
+		n = 1_000
+	}
+	var rep atomic.Int64
+	return bench.Scenario{
+		Name:  "participation.report",
+		About: fmt.Sprintf("import of a %d-participant rapporto evento XML for a seeded edition, as its provider (removed afterwards)", n),
+		Specs: []bench.Spec{
+			{Metric: "import_s", Unit: "s", Better: bench.Lower, Targets: []bench.Target{bench.AtMost(2)}},
+			{Metric: "ratio_to_raw_insert", Unit: "ratio", Better: bench.Lower},
+			{Metric: "participants_per_s", Unit: "1/s", Better: bench.Higher},
+			{Metric: "participants", Unit: "participants", Better: bench.Higher},
+		},
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			if ds.Size == "" || m.Participation == nil {
+				return nil, fmt.Errorf("the database is not seeded: run esd seed first")
+			}
+			r, err := m.Participation.BenchReport(ctx, n, int(rep.Add(1)-1))
+			if err != nil {
+				return nil, err
+			}
+			return map[string]float64{"import_s": r.ImportSecs, "ratio_to_raw_insert": r.Ratio,
+				"participants_per_s": float64(r.Participants) / r.ImportSecs, "participants": float64(r.Participants)}, nil
+		},
+	}
+}
+
+// creditFigures indexes credits benchmark figures by metric.
+func creditFigures(fs []credits.BenchFigure) map[string]credits.BenchFigure {
+	out := map[string]credits.BenchFigure{}
+	for _, f := range fs {
+		out[f.Metric] = f
+	}
+	return out
+}
+
+// seededBalanceScenario measures a seeded professional's balance through the credits
+// service (credits.BenchBalanceOn) against a primary-key lookup.
+func seededBalanceScenario(m *Main, ds seed.Dataset, quick bool) bench.Scenario {
+	calls := 3_000
+	if quick {
+		calls = 300
+	}
+	var w credits.SeededWorld
+	return bench.Scenario{
+		Name:  "credits.balance.seeded",
+		About: fmt.Sprintf("ECM balance of one seeded professional (%d calls over the %d seeded)", calls, ds.Professionals),
+		Specs: []bench.Spec{
+			{Metric: "p50_ms", Unit: "ms", Better: bench.Lower},
+			{Metric: "p99_ms", Unit: "ms", Better: bench.Lower, Targets: []bench.Target{bench.AtMost(5)}},
+			{Metric: "p99_ratio_to_pk_lookup", Unit: "ratio", Better: bench.Lower},
+		},
+		Setup: func(ctx context.Context) (err error) {
+			w, err = credits.LoadSeededWorld(ctx, m.DB)
+			return err
+		},
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			fs, err := credits.BenchBalanceOn(ctx, m.Credits, w.IDs, calls)
+			if err != nil {
+				return nil, err
+			}
+			x := creditFigures(fs)
+			return map[string]float64{"p50_ms": x["balance_p50_ms"].Value, "p99_ms": x["balance_p99_ms"].Value, "p99_ratio_to_pk_lookup": x["balance_p99_ms"].Ratio}, nil
+		},
+	}
+}
+
+// seededComplianceScenario measures the compliance view of the seeded organisation with the
+// most staff, as its training office, through the credits service (the page renders what
+// Service.Compliance returns; credits.BenchComplianceOn).
+func seededComplianceScenario(m *Main, ds seed.Dataset, quick bool) bench.Scenario {
+	calls := 200
+	if quick {
+		calls = 30
+	}
+	var w credits.SeededWorld
+	return bench.Scenario{
+		Name:  "credits.compliance.seeded",
+		About: fmt.Sprintf("compliance of the seeded organisation with the most staff (%d calls)", calls),
+		Specs: []bench.Spec{
+			{Metric: "p50_ms", Unit: "ms", Better: bench.Lower},
+			{Metric: "p95_ms", Unit: "ms", Better: bench.Lower, Targets: []bench.Target{bench.AtMost(200)}},
+			{Metric: "p95_ratio_to_pk_lookup", Unit: "ratio", Better: bench.Lower},
+			{Metric: "staff", Unit: "professionals", Better: bench.Higher},
+		},
+		Setup: func(ctx context.Context) (err error) {
+			w, err = credits.LoadSeededWorld(ctx, m.DB)
+			return err
+		},
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			fs, err := credits.BenchComplianceOn(ctx, m.Credits, w.Organisation, w.Region, w.IDs, calls)
+			if err != nil {
+				return nil, err
+			}
+			x := creditFigures(fs)
+			return map[string]float64{"p50_ms": x["compliance_p50_ms"].Value, "p95_ms": x["compliance_p95_ms"].Value,
+				"p95_ratio_to_pk_lookup": x["compliance_p95_ms"].Ratio, "staff": x["org_staff"].Value}, nil
+		},
+	}
+}
+
+// seededRecomputeScenario measures the recompute of every seeded balance (after a rule
+// change) with credits.BenchRecomputeOn, against a scan of the whole ledger, and projects
+// it to 1.3 M professionals.
+func seededRecomputeScenario(m *Main, ds seed.Dataset) bench.Scenario {
+	return bench.Scenario{
+		Name:  "credits.recompute.seeded",
+		About: fmt.Sprintf("recompute of every stored balance of the %d seeded professionals", ds.Professionals),
+		Specs: []bench.Spec{
+			{Metric: "recompute_s", Unit: "s", Better: bench.Lower},
+			{Metric: "ratio_to_ledger_scan", Unit: "ratio", Better: bench.Lower},
+			{Metric: "professionals_per_s", Unit: "1/s", Better: bench.Higher},
+			{Metric: "projected_1_3M_s", Unit: "s", Better: bench.Lower, Targets: []bench.Target{bench.AtMost(120)}},
+		},
+		NoWarmup: true,
+		Rep: func(ctx context.Context) (map[string]float64, error) {
+			fs, _, err := credits.BenchRecomputeOn(ctx, m.Credits)
+			if err != nil {
+				return nil, err
+			}
+			x := creditFigures(fs)
+			return map[string]float64{"recompute_s": x["recompute_s"].Value, "ratio_to_ledger_scan": x["recompute_s"].Ratio,
+				"professionals_per_s": x["recompute_professionals_per_s"].Value, "projected_1_3M_s": x["recompute_projected_1_3M_s"].Value}, nil
+		},
+	}
 }
 
 // seededCatalogueSearchScenario measures the catalogue search over the seeded dataset's own

@@ -124,32 +124,9 @@ func BenchBalance(ctx context.Context, d *db.DB, n, perProf, calls int) (BenchRe
 	if err := s.EnsureRules(ctx); err != nil {
 		return res, err
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i < min(200, calls); i++ { // warm-up
-		if _, err := s.Balance(ctx, ids[rng.IntN(len(ids))], 0); err != nil {
-			return res, err
-		}
-	}
-	lat := make([]float64, 0, calls)
-	for i := 0; i < calls; i++ {
-		id := ids[rng.IntN(len(ids))]
-		t0 := time.Now()
-		if _, err := s.Balance(ctx, id, 0); err != nil {
-			return res, err
-		}
-		lat = append(lat, ms(time.Since(t0)))
-	}
-	p50, p95, p99 := quantiles(lat)
-	b50, b95, b99, err := pkBaseline(ctx, d, ids, calls, rng)
-	if err != nil {
-		return res, err
-	}
-	res.Figures = []BenchFigure{
-		{Metric: "balance_p50_ms", Value: p50, Unit: "ms", Baseline: b50, Ratio: ratio(p50, b50)},
-		{Metric: "balance_p95_ms", Value: p95, Unit: "ms", Baseline: b95, Ratio: ratio(p95, b95)},
-		{Metric: "balance_p99_ms", Value: p99, Unit: "ms", Baseline: b99, Ratio: ratio(p99, b99), Target: 5},
-	}
-	return res, nil
+	figs, err := BenchBalanceOn(ctx, s, ids, calls)
+	res.Figures = figs
+	return res, err
 }
 
 // BenchCompliance measures the compliance view of the largest organisation (half the
@@ -181,33 +158,9 @@ func BenchCompliance(ctx context.Context, d *db.DB, n, perProf, calls int) (Benc
 	if err := d.Read.QueryRowContext(sys, `SELECT region_id FROM organisations WHERE id = $1`, big).Scan(&region); err != nil {
 		return res, err
 	}
-	office := domain.WithActor(ctx, domain.Actor{Role: domain.RoleOrganisation, Username: "bench.office", OrganisationID: big, RegionID: region})
-	var staff int
-	lat := make([]float64, 0, calls)
-	for i := 0; i < calls+min(20, calls); i++ {
-		t0 := time.Now()
-		v, err := s.Compliance(office, ComplianceQuery{})
-		if err != nil {
-			return res, err
-		}
-		if i >= min(20, calls) {
-			lat = append(lat, ms(time.Since(t0)))
-		}
-		staff = v.Total.Professionals
-	}
-	p50, p95, p99 := quantiles(lat)
-	rng := rand.New(rand.NewPCG(3, 4))
-	b50, b95, b99, err := pkBaseline(sys, d, ids, calls*10, rng)
-	if err != nil {
-		return res, err
-	}
-	res.Figures = []BenchFigure{
-		{Metric: "org_staff", Value: float64(staff), Unit: "professionals"},
-		{Metric: "compliance_p50_ms", Value: p50, Unit: "ms", Baseline: b50, Ratio: ratio(p50, b50)},
-		{Metric: "compliance_p95_ms", Value: p95, Unit: "ms", Baseline: b95, Ratio: ratio(p95, b95), Target: 200},
-		{Metric: "compliance_p99_ms", Value: p99, Unit: "ms", Baseline: b99, Ratio: ratio(p99, b99)},
-	}
-	return res, nil
+	figs, err := BenchComplianceOn(ctx, s, big, region, ids, calls)
+	res.Figures = figs
+	return res, err
 }
 
 // BenchRecompute measures RecomputeAll over every professional of d (at least n benchmark
@@ -228,37 +181,11 @@ func BenchRecompute(ctx context.Context, d *db.DB, n, perProf int) (BenchResult,
 	if err := s.EnsureRules(ctx); err != nil {
 		return res, err
 	}
-	// Baseline: stream every ledger row's balance columns into Go, in professional order.
-	t0 := time.Now()
-	rows, err := d.Read.QueryContext(ctx, `SELECT id, professional_id, triennium, kind, role, credits, status, earned_on FROM credit_entries ORDER BY professional_id`)
+	figs, _, err := BenchRecomputeOn(ctx, s)
 	if err != nil {
 		return res, err
 	}
-	scanned := 0
-	for rows.Next() {
-		var e Entry
-		if err := rows.Scan(&e.ID, &e.ProfessionalID, &e.Triennium, &e.Kind, &e.Role, &e.Credits, &e.Status, &e.EarnedOn); err != nil {
-			rows.Close()
-			return res, err
-		}
-		scanned++
-	}
-	rows.Close()
-	scanSecs := time.Since(t0).Seconds()
-	t0 = time.Now()
-	rr, err := s.RecomputeAll(ctx, nil)
-	if err != nil {
-		return res, err
-	}
-	recSecs := time.Since(t0).Seconds()
-	// Scale to the national target: 1.3 M professionals.
-	perMillion := recSecs / float64(max(1, rr.Professionals)) * 1_300_000
-	res.Figures = append(res.Figures,
-		BenchFigure{Metric: "recompute_s", Value: recSecs, Unit: "s", Baseline: scanSecs, Ratio: ratio(recSecs, scanSecs)},
-		BenchFigure{Metric: "recompute_professionals_per_s", Value: float64(rr.Professionals) / recSecs, Unit: "1/s"},
-		BenchFigure{Metric: "recompute_projected_1_3M_s", Value: perMillion, Unit: "s", Target: 120},
-		BenchFigure{Metric: "ledger_scan_rows_per_s", Value: float64(scanned) / scanSecs, Unit: "1/s"},
-	)
+	res.Figures = append(res.Figures, figs...)
 	// A 10,000-participant report: posted through the service vs a raw insert.
 	k := min(10_000, len(ids))
 	pcs := make([]ParticipationCredit, k)
@@ -273,7 +200,7 @@ func BenchRecompute(ctx context.Context, d *db.DB, n, perProf int) (BenchResult,
 		pcs[i] = ParticipationCredit{ParticipationID: base + int64(i), ProfessionalID: ids[i], RegionID: sc[0], OrganisationID: sc[1], Role: "P",
 			Credits: 8, EarnedOn: "2026-10-10", Certified: true, Title: "Convegno di benchmark"}
 	}
-	t0 = time.Now()
+	t0 := time.Now()
 	if err := d.Tx(ctx, func(tx *sql.Tx) error { return s.PostParticipations(ctx, tx, pcs) }); err != nil {
 		return res, err
 	}

@@ -192,6 +192,12 @@ func (s *Service) PostParticipations(ctx context.Context, tx *sql.Tx, pcs []Part
 }
 
 func (s *Service) post(ctx context.Context, tx *sql.Tx, pcs []ParticipationCredit) (PostResult, error) {
+	return s.postEntries(ctx, tx, pcs, false)
+}
+
+// postEntries is post; fresh says the participations were created in this transaction, so
+// they have no entry yet and the lookup of the existing ones is skipped (PostNew).
+func (s *Service) postEntries(ctx context.Context, tx *sql.Tx, pcs []ParticipationCredit, fresh bool) (PostResult, error) {
 	var res PostResult
 	if _, err := domain.Require(ctx, domain.Roles...); err != nil {
 		return res, err
@@ -249,21 +255,24 @@ func (s *Service) post(ctx context.Context, tx *sql.Tx, pcs []ParticipationCredi
 	}
 	pg := s.DB.IsPostgres()
 	existing := make(map[int64]Entry, len(ids))
-	err := forChunks(ids, 500, func(chunk []int64) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+entryCols+` FROM credit_entries WHERE participation_id IN (`+inList(pg, len(chunk))+`)`, anys(chunk)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanEntry(rows)
+	var err error
+	if !fresh {
+		err = forChunks(ids, 500, func(chunk []int64) error {
+			rows, err := tx.QueryContext(ctx, `SELECT `+entryCols+` FROM credit_entries WHERE participation_id IN (`+inList(pg, len(chunk))+`)`, anys(chunk)...)
 			if err != nil {
 				return err
 			}
-			existing[e.ParticipationID] = e
-		}
-		return rows.Err()
-	})
+			defer rows.Close()
+			for rows.Next() {
+				e, err := scanEntry(rows)
+				if err != nil {
+					return err
+				}
+				existing[e.ParticipationID] = e
+			}
+			return rows.Err()
+		})
+	}
 	if err != nil {
 		return res, err
 	}

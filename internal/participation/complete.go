@@ -4,11 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 
 	"esd/internal/assess"
 	"esd/internal/audit"
-	"esd/internal/db"
 	"esd/internal/domain"
 )
 
@@ -41,109 +39,13 @@ type applied struct {
 // edition and professional, so a provider's system can post the same participation again),
 // the competence evidence of every completed one and its credits. people gives each
 // professional's region and organisation. It is the one write path of the UI, the API, the
-// report import and the seed.
+// report import and the seed (which calls applyMany, the same path over many editions).
 func (s *Service) apply(ctx context.Context, tx *sql.Tx, ed edition, people map[int64]person, cs []Completion, source string, reportID int64, certified bool) ([]applied, error) {
-	if len(cs) == 0 {
-		return nil, nil
+	items := make([]item, len(cs))
+	for i, c := range cs {
+		items[i] = item{ed: &ed, c: c}
 	}
-	// Evidence first, so the lines moved are stored with the row.
-	moves := map[int64][]assess.LevelChange{}
-	if s.Evidence != nil && len(ed.Lines) > 0 {
-		var evs []assess.TrainingEvidence
-		for _, c := range cs {
-			if c.State != StateCompleted {
-				continue
-			}
-			var lines []assess.LineLevel
-			for _, l := range ed.Lines {
-				if lv := s.Weights.Level(l.Level, c.Role, ed.Type); lv >= 1 {
-					lines = append(lines, assess.LineLevel{Code: l.Code, Level: lv})
-				}
-			}
-			if len(lines) > 0 {
-				evs = append(evs, assess.TrainingEvidence{ProfessionalID: c.ProfessionalID, Pointer: "edition:" + strconv.FormatInt(ed.ID, 10),
-					Note: fmt.Sprintf("%s %s/%d (%s)", ed.EventCode, ed.ProviderCode, ed.Number, roleWord(c.Role)), Lines: lines})
-			}
-		}
-		changes, err := s.Evidence.RecordTraining(ctx, tx, evs)
-		if err != nil {
-			return nil, err
-		}
-		for _, ch := range changes {
-			moves[ch.ProfessionalID] = append(moves[ch.ProfessionalID], ch)
-		}
-	}
-	now := s.now()
-	const ncols = 20
-	args := make([]any, 0, len(cs)*ncols)
-	for _, c := range cs {
-		p := people[c.ProfessionalID]
-		var score any
-		if c.TestScore != nil {
-			score = *c.TestScore
-		}
-		// A questionnaire once filled in stays filled in (the upsert ORs it).
-		quest := c.Questionnaire != nil && *c.Questionnaire
-		var rep any
-		if reportID != 0 {
-			rep = reportID
-		}
-		args = append(args, ed.ID, ed.EventID, c.ProfessionalID, p.RegionID, nullID(p.OrganisationID), c.State, c.Role, c.Employment,
-			c.Recruited, c.Sponsor, round1(c.Credits), c.CompletedOn, c.Professions, packMoves(moves[c.ProfessionalID]), source, rep,
-			score, quest, now, now)
-	}
-	// The optional facts are applied after the upsert (COALESCE keeps stored ones).
-	ids := map[int64]int64{}
-	err := db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO participations (edition_id, event_id, professional_id, region_id, organisation_id, state, role,
-		employment, recruited, sponsor, credits, completed_on, professions, lines_moved, source, report_id, test_score, questionnaire, created_at, updated_at) VALUES `, ncols,
-		` ON CONFLICT (edition_id, professional_id) DO UPDATE SET state = excluded.state, role = excluded.role, employment = excluded.employment,
-		recruited = excluded.recruited, sponsor = excluded.sponsor, credits = excluded.credits, completed_on = excluded.completed_on,
-		professions = CASE WHEN excluded.professions = '' THEN participations.professions ELSE excluded.professions END,
-		lines_moved = CASE WHEN excluded.lines_moved = '' THEN participations.lines_moved ELSE excluded.lines_moved END,
-		source = excluded.source, report_id = COALESCE(excluded.report_id, participations.report_id),
-		test_score = COALESCE(excluded.test_score, participations.test_score),
-		questionnaire = (participations.questionnaire OR excluded.questionnaire),
-		waitlist_seq = NULL, updated_at = excluded.updated_at
-		RETURNING id, professional_id`, args, func(r *sql.Rows) error {
-			var id, prof int64
-			if err := r.Scan(&id, &prof); err != nil {
-				return err
-			}
-			ids[prof] = id
-			return nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range cs {
-		if c.FADCompleted != nil || c.AttendedHours != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE participations SET fad_completed = COALESCE($1, fad_completed), attended_hours = COALESCE($2, attended_hours) WHERE id = $3`,
-				c.FADCompleted, c.AttendedHours, ids[c.ProfessionalID]); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if s.Credits != nil {
-		posts := make([]CreditPost, 0, len(cs))
-		for _, c := range cs {
-			p := people[c.ProfessionalID]
-			cr := c.Credits
-			if c.State != StateCompleted {
-				cr = 0
-			}
-			posts = append(posts, CreditPost{ParticipationID: ids[c.ProfessionalID], ProfessionalID: c.ProfessionalID, RegionID: p.RegionID,
-				OrganisationID: p.OrganisationID, EventID: ed.EventID, Role: c.Role, Credits: round1(cr), EarnedOn: c.CompletedOn,
-				Certified: certified, Title: ed.Title})
-		}
-		if err := s.Credits.PostParticipations(ctx, tx, posts); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]applied, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, applied{ParticipationID: ids[c.ProfessionalID], ProfessionalID: c.ProfessionalID, Moves: moves[c.ProfessionalID]})
-	}
-	return out, nil
+	return s.applyMany(ctx, tx, items, people, source, reportID, certified, false)
 }
 
 // SessionInput is one day of attendance.

@@ -3,6 +3,8 @@ package seed
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
+	"time"
 
 	"esd/internal/catalogue"
 	"esd/internal/registry"
@@ -49,6 +51,11 @@ func EventsStep(reg *registry.Service, cat *catalogue.Service) Step {
 				return 0, err
 			}
 			const batch = 2000
+			// First editions spread from the start of the previous triennium to a year from
+			// now, so the participations step finds past editions in both trienni and
+			// upcoming ones to enrol in.
+			from := time.Date(EventsFromYear, 1, 1, 0, 0, 0, 0, time.UTC)
+			days := int(time.Now().UTC().AddDate(1, 0, 0).Sub(from).Hours() / 24)
 			var total int64
 			evs := make([]catalogue.EventInput, 0, batch)
 			flush := func() error {
@@ -62,7 +69,7 @@ func EventsStep(reg *registry.Service, cat *catalogue.Service) Step {
 				return nil
 			}
 			for i := 0; i < w.Size.Events; i++ {
-				evs = append(evs, g.Event(catalogue.Spec{Code: fmt.Sprintf("SEED-%07d", i+1)}))
+				evs = append(evs, g.Event(catalogue.Spec{Code: fmt.Sprintf("SEED-%07d", i+1), Start: eventStart(w.Seed, i, from, days)}))
 				if len(evs) == batch {
 					if err := flush(); err != nil {
 						return total, err
@@ -77,4 +84,15 @@ func EventsStep(reg *registry.Service, cat *catalogue.Service) Step {
 			return total, nil
 		},
 	}
+}
+
+// EventsFromYear is the first year of the seeded editions: the start of the previous
+// triennium (2023–2025), so balances have a previous triennium.
+const EventsFromYear = 2023
+
+// eventStart is the first day of event i: a deterministic day of the days from from.
+func eventStart(seed int64, i int, from time.Time, days int) time.Time {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%d", seed, i)
+	return from.AddDate(0, 0, int(h.Sum64()%uint64(max(1, days))))
 }

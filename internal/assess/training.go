@@ -193,6 +193,48 @@ func (s *Service) insertEvidenceRows(ctx context.Context, tx *sql.Tx, evs []Evid
 		groups[k] = append(groups[k], i)
 	}
 	ids := make([]int64, len(evs))
+	sameTime := true
+	for _, k := range keys {
+		sameTime = sameTime && k.observed == keys[0].observed
+	}
+	if sameTime {
+		// One observation time (a report or completion recorded now): multi-row inserts, the
+		// new ids matched back by professional and pointer, unique within one time.
+		args := make([]any, 0, len(keys)*8)
+		for _, k := range keys {
+			idx := groups[k]
+			lines := make([]lineLevel, 0, len(idx))
+			for _, i := range idx {
+				lines = append(lines, lineLevel{evs[i].LineCode, evs[i].Level})
+			}
+			e := evs[idx[0]]
+			args = append(args, e.ProfessionalID, e.Source, e.ObservedAt.UTC(), now, e.Pointer, by, e.Note, packLineLevels(lines))
+		}
+		type pk struct {
+			prof    int64
+			pointer string
+		}
+		got := map[pk]int64{}
+		err := db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO competence_evidence (professional_id, source, observed_at, recorded_at, pointer, recorded_by, note, lines) VALUES `, 8,
+			` RETURNING id, professional_id, pointer`, args, func(r *sql.Rows) error {
+				var id, prof int64
+				var ptr string
+				if err := r.Scan(&id, &prof, &ptr); err != nil {
+					return err
+				}
+				got[pk{prof, ptr}] = id
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			for _, i := range groups[k] {
+				ids[i] = got[pk{k.prof, k.pointer}]
+			}
+		}
+		return ids, nil
+	}
 	for _, k := range keys {
 		idx := groups[k]
 		lines := make([]lineLevel, 0, len(idx))

@@ -42,6 +42,8 @@ type ImportInput struct {
 	EditionID int64
 	// DryRun validates and computes the difference without writing.
 	DryRun bool
+	// Lang words the format problems: "it" (default) or "en".
+	Lang string
 }
 
 // DiffLine is one participant the report adds, changes or removes.
@@ -101,7 +103,7 @@ func (s *Service) ImportReport(ctx context.Context, in ImportInput) (ImportResul
 	}
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:])
-	rep, err := rapporto.Parse(bytes.NewReader(body), displayName(in.Name))
+	rep, err := rapporto.Parser{Lang: in.Lang}.Parse(bytes.NewReader(body), displayName(in.Name))
 	if err != nil {
 		return ImportResult{}, err
 	}

@@ -144,7 +144,7 @@ func (m WebModule) Register(r *web.Routes) {
 		func(c *web.Ctx) (any, error) {
 			q := c.R.URL.Query()
 			ed, _ := strconv.ParseInt(q.Get("edition_id"), 10, 64)
-			return m.S.ImportReport(c.Context(), ImportInput{Name: q.Get("name"), Body: c.R.Body, EditionID: ed, DryRun: q.Get("dry_run") == "1"})
+			return m.S.ImportReport(c.Context(), ImportInput{Name: q.Get("name"), Body: c.R.Body, EditionID: ed, DryRun: q.Get("dry_run") == "1", Lang: c.Lang})
 		})
 	r.API("GET /api/v1/editions/{id}/report", web.Op{Summary: "The edition's rapporto evento XML from ESD's records (schema 1.16, ISO-8859-1)", Tag: tag,
 		RawResponse: "application/xml", Roles: []string{"provider", "national"}}, func(c *web.Ctx) (any, error) {
@@ -305,7 +305,7 @@ func (m WebModule) importPost(c *web.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := m.S.ImportReport(c.Context(), ImportInput{Name: hdr.Filename, Body: bytes.NewReader(body), EditionID: edition, DryRun: c.R.FormValue("dry_run") == "1"})
+	res, err := m.S.ImportReport(c.Context(), ImportInput{Name: hdr.Filename, Body: bytes.NewReader(body), EditionID: edition, DryRun: c.R.FormValue("dry_run") == "1", Lang: c.Lang})
 	return c.RenderForm("participation_import", c.T("part.nav.import"), map[string]any{"Result": res, "File": hdr.Filename, "EditionID": edition, "OK": err == nil}, err)
 }
 

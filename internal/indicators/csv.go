@@ -159,8 +159,10 @@ func parseFile(b []byte, lang string) (rows []rawRow, encoding, sep string, err 
 }
 
 // ParseValue reads a number written the Italian way (decimal comma, dots or spaces between
-// thousands: 1.234,5) or the international way (1234.5); a trailing % is allowed.
-func ParseValue(s string) (float64, error) {
+// thousands: 1.234,5) or the international way (1234.5); a trailing % is allowed. A single
+// dot followed by three digits (41.250) is ambiguous: for a count it is a thousands
+// separator, as Italian spreadsheets write it; otherwise a decimal point.
+func ParseValue(s string, count bool) (float64, error) {
 	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
 	s = strings.NewReplacer("\u00a0", "", "\u202f", "", " ", "", "'", "").Replace(s)
 	if s == "" {
@@ -176,6 +178,8 @@ func ParseValue(s string) (float64, error) {
 			return 0, errors.New("misplaced thousands separator")
 		}
 		s = strings.Replace(strings.ReplaceAll(s, ".", ""), ",", ".", 1)
+	case dots == 1 && count && groupsOfThree(s, '.'):
+		s = strings.ReplaceAll(s, ".", "")
 	case dots > 1:
 		if !groupsOfThree(s, '.') {
 			return 0, errors.New("misplaced thousands separator")

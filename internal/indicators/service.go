@@ -249,7 +249,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, o ImportOptions) (Imp
 			problem(row.Line, "periodo", row.Period, "ind.err.period")
 			ok = false
 		}
-		v, err := ParseValue(row.Value)
+		v, err := ParseValue(row.Value, found && !def.Percent())
 		if err != nil {
 			problem(row.Line, "valore", row.Value, "ind.err.value")
 			ok = false

@@ -77,7 +77,12 @@ func (s Scatter) SVG() string {
 		if r := []rune(short); len(r) > 14 {
 			short = string(r[:13]) + "…"
 		}
-		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" font-size="10" fill="#1a1a1a">%s</text>`, x+7, y-5, html.EscapeString(short))
+		// Labels of points in the right half go to their left, so they stay inside the chart.
+		if x > left+pw/2 {
+			fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="end" fill="#1a1a1a">%s</text>`, x-7, y-5, html.EscapeString(short))
+		} else {
+			fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" font-size="10" fill="#1a1a1a">%s</text>`, x+7, y-5, html.EscapeString(short))
+		}
 	}
 	sb.WriteString(`</svg>`)
 	return sb.String()

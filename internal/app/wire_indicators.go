@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 
-	"esd/internal/domain"
 	"esd/internal/indicators"
 )
 
@@ -54,12 +53,7 @@ func init() {
 			defer f.Close()
 			res, err := m.Indicators.Import(ctx, f, indicators.ImportOptions{DryRun: *dry})
 			if err != nil {
-				var de *domain.Error
-				if errors.As(err, &de) {
-					for _, p := range de.Details {
-						fmt.Fprintf(m.Out, "%s: riga %d, colonna %s: %s (%q)\n", pos[0], p.Line, p.Field, p.Reason, p.Value)
-					}
-				}
+				// esd prints the error with every problem (line, column, reason, value).
 				return err
 			}
 			fmt.Fprintf(m.Out, "%s: %d righe (%s, separatore %q): %d nuovi, %d sostituiti, %d invariati, %d ms", pos[0], res.Rows, res.Encoding, res.Separator,

@@ -202,9 +202,11 @@ func (s *Service) Beside(ctx context.Context, regionID int64, period, before, la
 			}
 			sum += x.Value
 			row.MeanOf++
+			// The means and the correlation use every region's values: any synthetic one on
+			// the page is announced.
+			v.Synthetic = v.Synthetic || x.Synthetic
 			if x.RegionID == v.RegionID {
 				row.Now = &x
-				v.Synthetic = v.Synthetic || x.Synthetic
 			}
 		}
 		if row.MeanOf > 0 {

@@ -124,6 +124,41 @@ func TestIndicatorsJourney(t *testing.T) {
 	if points != n || rows != n {
 		t.Errorf("n = %d but %d points and %d table rows", n, points, rows)
 	}
+	// A regional referent sees their own region only: one region to choose, their training
+	// figures, and no correlation across regions (other regions' training is not theirs).
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Click(chromedp.CSS("#logout")),
+		chromedp.WaitVisible(chromedp.CSS("#f-username")),
+	); err != nil {
+		t.Fatalf("logout: %v", err)
+	}
+	browserLogin(t, ctx, env.URL, "demo.regione", "esd-demo-regione")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(env.URL+"/indicators?period=2025-Q1"),
+		chromedp.WaitVisible(chromedp.CSS("#ind-corr-scoped")),
+	); err != nil {
+		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+		t.Fatalf("regional view: %v\n%.3000s", err, html)
+	}
+	regions, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.querySelectorAll('#f-region option').length"))
+	if err != nil || regions != 1 {
+		t.Errorf("a regional referent can choose %d regions (%v)", regions, err)
+	}
+	if h := text("#h-training"); !strings.Contains(h, "Toscana") {
+		t.Errorf("regional training heading: %q", h)
+	}
+	if main := text("main"); strings.Contains(main, "Veneto") || strings.Contains(main, "Lombardia") {
+		t.Error("the regional page names another region")
+	}
+	screenshot(t, ctx, "indicators-regional")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#f-username"))); err != nil {
+		t.Fatalf("logout: %v", err)
+	}
+	browserLogin(t, ctx, env.URL, "demo.nazionale", "esd-demo-nazionale")
+	if err := chromedp.Do(ctx, chromedp.Navigate(env.URL+"/indicators?region=90&period=2025-Q1&y=level:D2.A1"), chromedp.WaitVisible(chromedp.CSS("#ind-corr-r"))); err != nil {
+		t.Fatal(err)
+	}
 	// The page's content fits 1024 and 390 px: wide tables scroll in their own box. (The
 	// shared header is not this page's: at 390 px its slim bar is wider than the screen.)
 	for _, w := range []int64{1024, 390} {

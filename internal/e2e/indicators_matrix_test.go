@@ -131,6 +131,27 @@ func TestIndicatorsMatrix(t *testing.T) {
 		if v.RegionID != 90 || len(v.Training) == 0 || v.Training[0].Now.Key != "assessed" || v.Training[0].Now.Pop < 300 || len(v.Adoption) == 0 || v.Adoption[0].Value == nil || !v.Adoption[0].Value.Synthetic {
 			t.Errorf("regional view: %+v", v)
 		}
+		// An organisation training office gets its own organisation's figures, the same as the
+		// monitor's for that organisation, fewer people than the region's.
+		regionalPop := v.Training[0].Now.Pop
+		var ov struct {
+			Own      bool `json:"own_organisation"`
+			Training []struct {
+				Now struct {
+					Pop int64 `json:"population"`
+				} `json:"now"`
+			} `json:"training"`
+		}
+		clients["organisation"].Get("/api/v1/indicators/view?period=2026-Q2").JSON(t, &ov)
+		var mt struct {
+			Total struct {
+				Pop int64 `json:"population"`
+			} `json:"total"`
+		}
+		clients["organisation"].Get("/api/v1/monitor/table?by=profession&ind=assessed&period=2026").JSON(t, &mt)
+		if !ov.Own || len(ov.Training) == 0 || ov.Training[0].Now.Pop == 0 || ov.Training[0].Now.Pop != mt.Total.Pop || ov.Training[0].Now.Pop >= regionalPop {
+			t.Errorf("organisation view: %+v (monitor %d, region %d)", ov, mt.Total.Pop, regionalPop)
+		}
 		// The correlation: scoped (no points) below national level; national sees the regions
 		// with a visible training figure (the demo has Toscana only, so n = 1 and no r).
 		var corr struct {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -35,14 +36,19 @@ func init() {
 	registerCommand(Command{Path: "bench", Usage: "[--size S|M|L] [--scenario a,b] [--quick] [--history FILE] [--list]: esegue i benchmark", Run: runBench})
 }
 
-// defaultHistory is the history file kept in the repository, used when the command runs
-// from the repository root (where the bench folder is); elsewhere nothing is kept unless
-// --history says where.
-func defaultHistory() string {
-	if st, err := os.Stat("bench"); err == nil && st.IsDir() {
-		return "bench/history.jsonl"
+// defaultHistory is where seed and bench append their figures when --history is not given:
+// ESD_BENCH_HISTORY, else bench-history.jsonl in the data folder, next to the database the
+// figures describe (never a file of the working folder). The project's own record is
+// bench/history.jsonl, written with --history bench/history.jsonl.
+func defaultHistory(m *Main) string {
+	if v := os.Getenv("ESD_BENCH_HISTORY"); v != "" {
+		return v
 	}
-	return ""
+	dir := m.Config.DataDir
+	if dir == "" {
+		dir = "data"
+	}
+	return filepath.Join(dir, "bench-history.jsonl")
 }
 
 // seedSteps lists the steps of the world that the capabilities merged so far can write,
@@ -86,9 +92,9 @@ func runSeed(ctx context.Context, m *Main, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	size := fs.String("size", "S", "dataset size: S, M or L")
 	sd := fs.Int64("seed", seed.DefaultSeed, "random seed of the dataset")
-	hist := fs.String("history", defaultHistory(), "benchmark history file to append the seed's speed to (empty: none)")
+	hist := fs.String("history", defaultHistory(m), "benchmark history file to append the seed's speed to (empty: none)")
 	profs := fs.Int("professionals", 0, "override the number of professionals (quick trials; the dataset keeps its size name)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	sz, err := seed.ParseSize(*size)
@@ -194,11 +200,11 @@ func runBench(ctx context.Context, m *Main, args []string) error {
 	quick := fs.Bool("quick", false, "short repetitions (CI smoke): checks that scenarios run, figures not comparable")
 	reps := fs.Int("reps", 3, "kept repetitions per scenario (at least 3)")
 	rate := fs.Float64("rate", 0, "open-loop arrival rate for the pages, requests/s (default 100)")
-	hist := fs.String("history", defaultHistory(), "history file (empty: none)")
+	hist := fs.String("history", defaultHistory(m), "history file (empty: none)")
 	list := fs.Bool("list", false, "list the scenarios and exit")
 	inproc := fs.Bool("inprocess-load", false, "run the load generator in this process (its CPU then includes the server's)")
 	sane := fs.Bool("require-sane", false, "fail a scenario whose figures are not positive finite numbers (CI smoke)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	ds, err := seed.Current(ctx, m.DB)

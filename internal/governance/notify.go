@@ -63,7 +63,7 @@ type Notification struct {
 
 // note is a notification to write, in both languages.
 type note struct {
-	kind, dedup, link                  string
+	kind, dedup, link                    string
 	subjectIT, subjectEN, bodyIT, bodyEN string
 }
 

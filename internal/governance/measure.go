@@ -320,7 +320,7 @@ func (s *Service) countBack(ctx context.Context, t Target, pop []member, days []
 				return err
 			}
 		} else {
-			rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, professional_id, source, observed_at, lines FROM competence_evidence_packed WHERE professional_id IN (`+in+`)`, args...)
+			rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, professional_id, source, observed_at, lines FROM competence_evidence WHERE professional_id IN (`+in+`)`, args...)
 			if err != nil {
 				return err
 			}

@@ -74,6 +74,9 @@ func (m WebModule) Register(r *web.Routes) {
 		if err != nil {
 			return nil, err
 		}
+		if _, err := viewer(c.Context()); err != nil {
+			return nil, err
+		}
 		reg, org, err := drill(c)
 		if err != nil {
 			return nil, err
@@ -294,6 +297,9 @@ type targetPage struct {
 func (m WebModule) targetPage(c *web.Ctx) error {
 	id, err := c.PathInt64("id")
 	if err != nil {
+		return err
+	}
+	if _, err := viewer(c.Context()); err != nil {
 		return err
 	}
 	reg, org, err := drill(c)

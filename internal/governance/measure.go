@@ -271,8 +271,10 @@ func (s *Service) countCurrent(ctx context.Context, t Target, pop []member) (map
 	return acc, err
 }
 
-// countBack recomputes the counts at past dates from the dated records: a professional
-// counts from the day their record was created; assessed from their first evidence; a level
+// countBack recomputes the counts at past dates from the dated records, over today's
+// population (a registry record's creation date is when it was loaded into ESD, not when the
+// professional started work, so it is not a date to filter on): assessed from their first
+// evidence; a level
 // from the evidence observed by then under the configured level rule; a persona from the day
 // the current profile was assigned. The population filters are applied as the registry
 // stands today (a professional who moved is counted where they are now).
@@ -362,9 +364,6 @@ func (s *Service) countBack(ctx context.Context, t Target, pop []member, days []
 			end := d.AddDate(0, 0, 1) // the measurement of a day counts what happened that day
 			acc := out[d]
 			for _, m := range part {
-				if !m.created.Before(end) {
-					continue
-				}
 				var ok bool
 				switch t.Measure {
 				case MeasurePersona:

@@ -106,7 +106,9 @@ func TestGovernanceMatrix(t *testing.T) {
 			}
 		}
 		// Writes: who may approve what, and set or refine which target.
-		post := func(role, path string, body map[string]any) int { return clients[role].SendJSON("POST", path, body).Status }
+		post := func(role, path string, body map[string]any) int {
+			return clients[role].SendJSON("POST", path, body).Status
+		}
 		if s := post("regional", "/api/v1/governance/approvals", map[string]any{"region_id": 0, "note": "forged national approval"}); s != 403 {
 			t.Errorf("regional approves a national phase: %d, want 403", s)
 		}

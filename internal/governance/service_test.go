@@ -183,8 +183,8 @@ type mailSink struct {
 
 type sinkSession struct{ s *mailSink }
 
-func (x sinkSession) Reset()                                     {}
-func (x sinkSession) Logout() error                              { return nil }
+func (x sinkSession) Reset()                                      {}
+func (x sinkSession) Logout() error                               { return nil }
 func (x sinkSession) Mail(from string, _ *smtp.MailOptions) error { return nil }
 func (x sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	x.s.mu.Lock()

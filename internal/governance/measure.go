@@ -3,6 +3,7 @@ package governance
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -218,6 +219,10 @@ func tally(acc map[cell]count, m member, reached bool) {
 // competence levels and profiles.
 func (s *Service) countCurrent(ctx context.Context, t Target, pop []member) (map[cell]count, error) {
 	acc := map[cell]count{whole: {}}
+	fw, err := currentFramework(ctx, s.DB.Read)
+	if err != nil {
+		return nil, err
+	}
 	var lines []string
 	if t.Measure == MeasureLevel {
 		var err error
@@ -225,12 +230,12 @@ func (s *Service) countCurrent(ctx context.Context, t Target, pop []member) (map
 			return nil, err
 		}
 	}
-	err := s.chunks(pop, func(in string, args []any, part []member) error {
+	err = s.chunks(pop, func(in string, args []any, part []member) error {
 		reached := map[int64]bool{}
 		var q string
 		switch t.Measure {
 		case MeasurePersona:
-			q = `SELECT DISTINCT professional_id, '' FROM profiles WHERE persona_id IS NOT NULL AND professional_id IN (` + in + `)`
+			q = `SELECT professional_id, '' FROM profiles WHERE persona_id IS NOT NULL AND framework_id = ` + fmt.Sprint(fw) + ` AND professional_id IN (` + in + `)`
 		default:
 			q = `SELECT professional_id, levels FROM competence_levels WHERE professional_id IN (` + in + `)`
 		}
@@ -283,6 +288,10 @@ func (s *Service) countBack(ctx context.Context, t Target, pop []member, days []
 	for _, d := range days {
 		out[d] = map[cell]count{whole: {}}
 	}
+	fw, err := currentFramework(ctx, s.DB.Read)
+	if err != nil {
+		return nil, err
+	}
 	rule := assess.DefaultRule
 	if s.Rule != nil {
 		r, err := s.Rule(ctx)
@@ -298,13 +307,13 @@ func (s *Service) countBack(ctx context.Context, t Target, pop []member, days []
 			return nil, err
 		}
 	}
-	err := s.chunks(pop, func(in string, args []any, part []member) error {
+	err = s.chunks(pop, func(in string, args []any, part []member) error {
 		// Per professional: their evidence (per line), or their persona's assignment time.
 		ev := map[int64]map[string][]assess.Evidence{}
 		first := map[int64]time.Time{}
 		assigned := map[int64]time.Time{}
 		if t.Measure == MeasurePersona {
-			rows, err := s.DB.Read.QueryContext(ctx, `SELECT professional_id, MIN(assigned_at) FROM profiles WHERE persona_id IS NOT NULL AND professional_id IN (`+in+`) GROUP BY professional_id`, args...)
+			rows, err := s.DB.Read.QueryContext(ctx, `SELECT professional_id, MIN(assigned_at) FROM profiles WHERE persona_id IS NOT NULL AND framework_id = `+fmt.Sprint(fw)+` AND professional_id IN (`+in+`) GROUP BY professional_id`, args...)
 			if err != nil {
 				return err
 			}
@@ -407,4 +416,46 @@ func anyTime(v any) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// currentFramework is the most recently published framework version (0 when none): the one
+// profiles and levels are counted against, as in the monitoring aggregates.
+func currentFramework(ctx context.Context, q db.Querier) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM framework_versions WHERE state = 'published' ORDER BY published_at DESC, id DESC LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// Verify recomputes today's counts of a target's whole population both ways: from the
+// current levels and profiles (what the snapshot stores) and from the dated evidence (what
+// the history is made of). Levels are a pure function of the evidence, so the two agree; a
+// test and "esd targets measure --check" compare them.
+func (s *Service) Verify(ctx context.Context, id int64) (current, recomputed [2]int64, err error) {
+	if _, err := domain.Require(ctx, domain.RoleNational); err != nil {
+		return current, recomputed, err
+	}
+	t, err := s.loadTarget(ctx, s.DB.Read, id)
+	if err != nil {
+		return current, recomputed, err
+	}
+	pop, err := s.population(ctx, t)
+	if err != nil {
+		return current, recomputed, err
+	}
+	cur, err := s.countCurrent(ctx, t, pop)
+	if err != nil {
+		return current, recomputed, err
+	}
+	// The end of today: tomorrow's date counts everything up to now.
+	back, err := s.countBack(ctx, t, pop, []time.Time{s.today().AddDate(0, 0, 1)})
+	if err != nil {
+		return current, recomputed, err
+	}
+	for _, v := range back {
+		recomputed = [2]int64{v[whole].Pop, v[whole].Reached}
+	}
+	return [2]int64{cur[whole].Pop, cur[whole].Reached}, recomputed, nil
 }

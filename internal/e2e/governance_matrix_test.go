@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -147,6 +148,49 @@ func TestGovernanceMatrix(t *testing.T) {
 		}
 		if s := post("organisation", "/api/v1/governance/targets", map[string]any{"parent_id": persona, "threshold": 85}); s != 201 {
 			t.Errorf("organisation refines a national target upwards: %d", s)
+		}
+		// The page forms go through the same checks: a forged national approval and a forged
+		// Veneto target from Toscana's referent are refused, and nothing is written.
+		var approvals, targets int
+		count := func() (int, int) {
+			var a, b int
+			_ = env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM governance_approvals`).Scan(&a)
+			_ = env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM governance_targets`).Scan(&b)
+			return a, b
+		}
+		approvals, targets = count()
+		if r := clients["regional"].PostForm("/governance/approve", url.Values{"region_id": {"0"}, "note": {"forged"}}); r.Status != 403 {
+			t.Errorf("page: regional approves the nation's phase: %d", r.Status)
+		}
+		if r := clients["regional"].PostForm("/governance/targets", url.Values{"parent_id": {fmt.Sprint(persona)}, "region_id": {"50"}, "threshold": {"90"}}); r.Status != 403 {
+			t.Errorf("page: regional sets a Veneto target: %d", r.Status)
+		}
+		if r := clients["analyst"].PostForm("/governance/targets", url.Values{"parent_id": {fmt.Sprint(persona)}, "threshold": {"90"}}); r.Status != 403 {
+			t.Errorf("page: analyst sets a target: %d", r.Status)
+		}
+		if a, b := count(); a != approvals || b != targets {
+			t.Errorf("refused forms wrote: approvals %d→%d, targets %d→%d", approvals, a, targets, b)
+		}
+		// The demo has an off-track target, shown with its alert, and the monitoring dashboard
+		// links to the targets.
+		var offTrack int
+		if err := env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM governance_targets WHERE state = 'off_track'`).Scan(&offTrack); err != nil || offTrack == 0 {
+			t.Errorf("the demo has no off-track target (%v)", err)
+		}
+		if page := clients["national"].Get(fmt.Sprintf("/governance/targets/%d", tosc)); !strings.Contains(page.Body, `data-state="off_track"`) {
+			t.Errorf("the demo's Tuscan target is not shown off track")
+		}
+		if page := clients["regional"].Get("/monitor"); !strings.Contains(page.Body, `href="/governance/targets"`) {
+			t.Errorf("the monitoring dashboard does not link to the targets")
+		}
+		// The cycle page: the nation's and every region's phase, the approval form only where the
+		// viewer may approve.
+		cyc := clients["regional"].Get("/governance")
+		if !strings.Contains(cyc.Body, `id="track-nation"`) || strings.Contains(cyc.Body, `id="approve-0"`) || strings.Contains(cyc.Body, `id="approve-50"`) || !strings.Contains(cyc.Body, `data-code="09"`) {
+			t.Errorf("regional cycle page: forms or map wrong")
+		}
+		if cyc := clients["national"].Get("/governance"); !strings.Contains(cyc.Body, `id="approve-0"`) {
+			t.Errorf("national cycle page lacks the national approval form")
 		}
 		// Notifications belong to their account.
 		var nid int64

@@ -17,6 +17,7 @@ var messages = map[string][2]string{
 	"gov.owner.national":         {"nazionale", "national"},
 	"gov.owner.regional":         {"regionale", "regional"},
 	"gov.owner.organisation":     {"aziendale", "organisation"},
+	"gov.monitor.targets":        {"Obiettivi di programma: avanzamento, previsione e allerte", "Programme targets: progress, forecast and alerts"},
 	"gov.closed":                 {"ciclo chiuso", "cycle closed"},
 	"gov.cycle.intro":            {"Il ciclo attraversa le fasi del modello; ogni livello di governo approva le proprie. Una regione non può superare la fase della nazione.", "The cycle moves through the model's phases; each governance level approves its own. A region cannot move ahead of the nation's phase."},
 	"gov.cycle.period":           {"Periodo: %s – %s", "Period: %s – %s"},

@@ -534,8 +534,8 @@ func (s *Service) Approve(ctx context.Context, in ApproveInput) (Approval, error
 }
 
 // Background runs, until ctx ends, the e-mail sender (every two seconds when SMTP is
-// configured) and the daily snapshot of every target (an hour after start, then hourly: a
-// target measured today is measured again, which keeps today's point current).
+// configured) and the daily snapshot of every target (half a minute after start, then
+// hourly: a target measured today is measured again, which keeps today's point current).
 func (s *Service) Background(ctx context.Context) {
 	s.bgMu.Lock()
 	defer s.bgMu.Unlock()
@@ -547,7 +547,7 @@ func (s *Service) Background(ctx context.Context) {
 	go func() {
 		mail := time.NewTicker(2 * time.Second)
 		defer mail.Stop()
-		measure := time.NewTicker(time.Hour)
+		measure := time.NewTimer(30 * time.Second)
 		defer measure.Stop()
 		for {
 			select {
@@ -561,6 +561,7 @@ func (s *Service) Background(ctx context.Context) {
 				if _, err := s.MeasureAll(sys); err != nil && ctx.Err() == nil {
 					s.Log.Warn("target snapshot", "err", err)
 				}
+				measure.Reset(time.Hour)
 			}
 		}
 	}()

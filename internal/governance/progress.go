@@ -216,7 +216,7 @@ func share(v count) float64 {
 // drill down for those who may): the series of measurements with small groups suppressed,
 // the forecast at the deadline from the least-squares trend with its 95 % prediction
 // interval, the state, the breakdown one level down, the target it refines and its visible
-// refinements. A target not measured today is measured first.
+// refinements.
 func (s *Service) Progress(ctx context.Context, id, region, org int64) (Progress, error) {
 	a, err := viewer(ctx)
 	if err != nil {
@@ -237,8 +237,10 @@ func (s *Service) Progress(ctx context.Context, id, region, org int64) (Progress
 	if err != nil {
 		return Progress{}, err
 	}
-	if today := s.today().Format("2006-01-02"); len(days) == 0 || days[len(days)-1] != today {
-		if err := s.Measure(domain.WithActor(ctx, domain.SystemActor), id, len(days) == 0); err != nil {
+	// Measuring is the background job's (and target creation's) work, not the request's: a
+	// target is measured here only when it has never been.
+	if len(days) == 0 {
+		if err := s.Measure(domain.WithActor(ctx, domain.SystemActor), id, true); err != nil {
 			return Progress{}, err
 		}
 		if days, byDay, src, err = s.measurements(ctx, id); err != nil {

@@ -33,7 +33,7 @@ func (m WebModule) Register(r *web.Routes) {
 	r.Messages(messages)
 	r.Nav(web.NavItem{Key: "gov.nav.cycle", Desc: "gov.nav.cycle.desc", Path: "/governance", Roles: govRoles, Order: 70})
 	r.Nav(web.NavItem{Key: "gov.nav.targets", Desc: "gov.nav.targets.desc", Path: "/governance/targets", Roles: govRoles, Order: 71})
-	r.Nav(web.NavItem{Key: "gov.nav.notifications", Desc: "gov.nav.notifications.desc", Path: "/notifications", Order: 90, Secondary: true})
+	r.Nav(web.NavItem{Key: "gov.nav.notifications", Desc: "gov.nav.notifications.desc", Path: "/notifications", Order: 90})
 
 	r.Page("GET /governance", m.cyclePage)
 	r.Page("POST /governance/approve", m.approvePost)

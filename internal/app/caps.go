@@ -13,5 +13,6 @@ type caps struct {
 	certificateCaps
 	seedCaps
 	monitorCaps
+	indicatorsCaps
 	governanceCaps
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,6 +102,19 @@ func runSeed(ctx context.Context, m *Main, args []string) error {
 	return err
 }
 
+// seedCacheMiB is the writer's page cache during the seed: ESD_SEED_CACHE_MB (MiB), so that
+// at L the indexes being filled can stay in memory. Off by default (the server's 32 MB) until
+// a quiet seed L run shows it helps: the one loaded run tried with 2,048 MiB saw the WAL grow
+// to 5 GB without checkpointing, cause not yet found.
+func seedCacheMiB() int {
+	if v := os.Getenv("ESD_SEED_CACHE_MB"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return 0
+}
+
 // seedWorld seeds the dataset and reports its speed: per step rows/s next to a raw batch
 // insert measured just before on the same database, and the total time (for L the target
 // is 20 minutes on this machine).
@@ -108,6 +122,9 @@ func seedWorld(ctx context.Context, m *Main, sz seed.Size, sd int64, histPath st
 	steps, err := seedSteps(m)
 	if err != nil {
 		return nil, err
+	}
+	if err := m.DB.WidenWriteCache(ctx, seedCacheMiB()); err != nil {
+		return nil, fmt.Errorf("seed: writer cache: %w", err)
 	}
 	raw, err := bench.RawInsert(ctx, m.DB, 50_000)
 	if err != nil {

@@ -14,4 +14,5 @@ type caps struct {
 	seedCaps
 	monitorCaps
 	indicatorsCaps
+	governanceCaps
 }

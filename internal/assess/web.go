@@ -33,6 +33,7 @@ func (m Module) Register(routes *web.Routes) {
 	r.Nav(web.NavItem{Key: "assess.nav.rules", Path: "/assessment/rules", Roles: staff, Order: 42, Secondary: true})
 	r.Nav(web.NavItem{Key: "assess.nav.bank", Path: "/assessment/bank", Roles: []domain.Role{domain.RoleNational}, Order: 41, Secondary: true})
 
+	r.Home(m.homePanel())
 	// Taking an assessment.
 	r.Page("GET /assessment", m.startPage)
 	r.Page("POST /assessment", m.startPost)

@@ -53,6 +53,9 @@ func (m WebModule) Register(r *web.Routes) {
 	r.Page("POST /catalogue/import", m.importPost, web.PageOpts{MaxBytes: 32 << 20})
 	r.Page("GET /catalogue/export.csv", m.exportDownload("csv"))
 	r.Page("GET /catalogue/export.json", m.exportDownload("json"))
+	for _, p := range m.homePanels() {
+		r.Home(p)
+	}
 	r.Page("GET /provider/events", m.minePage)
 	r.Page("GET /review/events", m.reviewPage)
 	r.Page("GET /events/new", m.newPage)

@@ -3,6 +3,12 @@ package monitor
 // Messages are the monitoring texts, Italian first then English; the web module adds them to
 // the platform's catalogue and the service uses them for labels it builds itself.
 var Messages = map[string][2]string{
+	"monitor.home.title":           {"Il vostro ambito in sintesi", "Your scope at a glance"},
+	"monitor.home.professionals":   {"Professionisti", "Professionals"},
+	"monitor.home.suppressed":      {"nascosto (gruppo piccolo)", "hidden (small group)"},
+	"monitor.home.empty":           {"Nessun professionista ancora contato nel vostro ambito: gli aggregati si aggiornano in pochi secondi dopo ogni modifica.", "No professional counted in your scope yet: the aggregates follow every change within seconds."},
+	"monitor.home.open":            {"Apri il cruscotto", "Open the dashboard"},
+	"monitor.home.by_org":          {"Confronta le aziende", "Compare organisations"},
 	"nav.monitor":                  {"Monitoraggio", "Monitoring"},
 	"nav.monitor.desc":             {"Cruscotti del programma dall'Italia alla singola azienda, con la mappa delle regioni e i piccoli gruppi protetti.", "Programme dashboards from Italy down to one organisation, with the map of the regions and small groups protected."},
 	"monitor.title":                {"Monitoraggio del programma", "Programme monitoring"},

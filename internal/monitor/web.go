@@ -27,6 +27,7 @@ func (m WebModule) Register(r *web.Routes) {
 	r.Templates(sub)
 	r.Messages(Messages)
 	r.Nav(web.NavItem{Key: "nav.monitor", Desc: "nav.monitor.desc", Path: "/monitor", Roles: viewers, Order: 60})
+	r.Home(m.homePanel())
 	r.Page("GET /monitor", m.dashboard)
 	r.Page("GET /monitor/export.csv", m.exportCSV)
 	m.registerAPI(r)

@@ -2,8 +2,14 @@ package participation
 
 // messages are participation's UI strings: key → {Italian, English}.
 var messages = map[string][2]string{
-	"part.nav.mine":   {"La mia formazione", "My training"},
-	"part.nav.import": {"Rapporti evento", "Participation reports"},
+	"part.home.title":   {"La vostra formazione", "Your training"},
+	"part.home.next":    {"Prossimo corso", "Next course"},
+	"part.home.none":    {"nessuno in programma", "none planned"},
+	"part.home.done":    {"Corsi completati", "Courses completed"},
+	"part.home.credits": {"Crediti ECM registrati", "ECM credits recorded"},
+	"part.home.find":    {"Trova eventi per i vostri obiettivi", "Find events for your objectives"},
+	"part.nav.mine":     {"La mia formazione", "My training"},
+	"part.nav.import":   {"Rapporti evento", "Participation reports"},
 
 	"part.training.credits": {"Crediti ECM registrati: %s.", "ECM credits recorded: %s."},
 	"part.training.balance": {"Il saldo del triennio", "Your triennium balance"},

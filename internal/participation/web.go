@@ -29,6 +29,7 @@ func (m WebModule) Register(r *web.Routes) {
 	r.Nav(web.NavItem{Key: "part.nav.mine", Path: "/training", Roles: []domain.Role{domain.RoleProfessional}, Order: 46})
 	r.Nav(web.NavItem{Key: "part.nav.import", Path: "/reports/import", Roles: []domain.Role{domain.RoleProvider, domain.RoleNational}, Order: 47, Secondary: true})
 
+	r.Home(m.homePanel())
 	r.Page("GET /training", m.trainingPage)
 	r.Page("GET /professionals/{id}/training", m.trainingPage)
 	r.Page("GET /editions/{id}", m.editionPage)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -107,8 +109,29 @@ func (u userInput) toNewUser() auth.NewUser {
 		RegionID: u.RegionID, OrganisationID: u.OrganisationID, ProfessionalID: u.ProfessionalID, MustChange: true}
 }
 
+// home shows the role's key figures and next actions from every capability's panels, then
+// the cards of what the role can open. A panel that fails is logged and left out: one
+// capability's trouble must not take the home page away.
 func home(c *Ctx) error {
-	return c.Render("home", c.T("nav.home"), nil)
+	var blocks []HomeBlock
+	if c.Actor.Authenticated() {
+		panels := append([]HomePanel(nil), c.s.home...)
+		sort.SliceStable(panels, func(i, j int) bool { return panels[i].Order < panels[j].Order })
+		for _, p := range panels {
+			if !slices.Contains(p.Roles, c.Actor.Role) {
+				continue
+			}
+			b, ok, err := p.Build(c)
+			if err != nil {
+				c.s.Log.Warn("home panel", "err", err, "request_id", domain.RequestIDFrom(c.Context()))
+				continue
+			}
+			if ok {
+				blocks = append(blocks, b)
+			}
+		}
+	}
+	return c.Render("home", c.T("nav.home"), map[string]any{"Panels": blocks})
 }
 
 func loginPage(c *Ctx) error {

@@ -50,6 +50,7 @@ type Server struct {
 	tmplFS  []fs.FS
 	pages   map[string]*template.Template
 	nav     []NavItem
+	home    []HomePanel
 	ops     []Op
 	metrics *metrics
 	once    sync.Once
@@ -65,6 +66,37 @@ type NavItem struct {
 	// Secondary entries appear as cards on the home page but not in the top menu, which
 	// stays short enough to read at a glance.
 	Secondary bool
+}
+
+// HomePanel is what a capability tells a role on its home page: a few key figures and the
+// next things to do. Build runs on every home page view of a role it names, so it must be
+// cheap (stored figures, indexed counts); it returns ok=false to show nothing.
+type HomePanel struct {
+	Roles []domain.Role
+	Order int
+	Build func(c *Ctx) (HomeBlock, bool, error)
+}
+
+// HomeBlock is one panel of the home page.
+type HomeBlock struct {
+	Title   string       // already translated
+	Figures []HomeFigure // the key numbers
+	Actions []HomeAction // what to do next
+	Note    string       // one sentence, already translated (optional)
+}
+
+// HomeFigure is one key number with its label and, optionally, where it comes from.
+type HomeFigure struct {
+	Label string
+	Value string
+	Link  string
+}
+
+// HomeAction is a next step: a link with its label; Primary marks the one to do first.
+type HomeAction struct {
+	Label   string
+	Link    string
+	Primary bool
 }
 
 // Routes is what a Module uses to plug into the server.
@@ -110,6 +142,9 @@ func (r *Routes) Templates(fsys fs.FS) { r.s.tmplFS = append(r.s.tmplFS, fsys) }
 
 // Nav adds a menu entry.
 func (r *Routes) Nav(item NavItem) { r.s.nav = append(r.s.nav, item) }
+
+// Home adds a panel to the home page of the roles it names.
+func (r *Routes) Home(p HomePanel) { r.s.home = append(r.s.home, p) }
 
 // Messages adds i18n messages: key → {Italian, English}.
 func (r *Routes) Messages(m map[string][2]string) { addMessages(m) }

@@ -201,6 +201,7 @@ var messages = map[string][2]string{
 	"assess.staff.mean":           {"Livello medio", "Mean level"},
 	"assess.staff.dossier":        {"Dossier", "Dossier"},
 
+	"assess.gaps.show_lines":      {"Tutte le %d linee (%d con una lacuna)", "All %d lines (%d with a gap)"},
 	"assess.home.title":           {"Le vostre competenze digitali", "Your digital competences"},
 	"assess.home.persona":         {"Persona digitale", "Digital Persona"},
 	"assess.home.no_persona":      {"non ancora assegnata", "not assigned yet"},

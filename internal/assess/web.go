@@ -351,10 +351,11 @@ func (m Module) resultPage(c *web.Ctx) error {
 // --- Gaps, objectives, dossier, evidence ------------------------------------------------
 
 type gapsData struct {
-	G     Gaps
-	P     Professional
-	Radar string
-	Own   bool
+	OpenLines bool
+	G         Gaps
+	P         Professional
+	Radar     string
+	Own       bool
 }
 
 func (m Module) gapsPage(c *web.Ctx) error {
@@ -367,7 +368,9 @@ func (m Module) gapsPage(c *web.Ctx) error {
 		return err
 	}
 	p, _ := m.S.professional(c.Context(), m.S.DB.Read, id)
-	d := gapsData{G: g, P: p, Own: c.Actor.ProfessionalID == id}
+	// The lines table opens on request (?lines=1, the link from a line elsewhere); the page
+	// leads with the ambiti, where a person reads their profile at a glance.
+	d := gapsData{G: g, P: p, Own: c.Actor.ProfessionalID == id, OpenLines: c.R.URL.Query().Get("lines") == "1"}
 	if len(g.AreasInOrder) >= 3 {
 		rd := chart.Radar{ID: "radar-gaps", Title: c.T("assess.gaps.radar_title"), Desc: c.T("assess.gaps.radar_desc"), Max: float64(g.MaxLevel), Rings: g.MaxLevel}
 		cur := chart.RadarSeries{Name: c.T("assess.gaps.current")}

@@ -119,7 +119,8 @@ func loginPage(c *Ctx) error {
 	if c.R.URL.Query().Get("expired") == "1" {
 		msg = c.T("login.expired")
 	}
-	return c.Render("login", c.T("login.title"), map[string]any{"Next": SafeNext(c.R.URL.Query().Get("next")), "Notice": msg})
+	return c.Render("login", c.T("login.title"), map[string]any{"Next": SafeNext(c.R.URL.Query().Get("next")), "Notice": msg,
+		"Options": c.s.loginOptionsFor(c)})
 }
 
 func remoteAddr(r *http.Request) string {
@@ -144,9 +145,11 @@ func loginPost(c *Ctx) error {
 		status := http.StatusUnauthorized
 		if code == domain.ETOOMANY {
 			msg, status = c.T("login.throttled"), http.StatusTooManyRequests
+		} else if err == auth.ErrPasswordOff {
+			msg = c.T("login.password_off")
 		}
 		c.Actor = domain.Actor{}
-		return s.render(c, status, "login", c.T("login.title"), map[string]any{"Next": next, "Username": user},
+		return s.render(c, status, "login", c.T("login.title"), map[string]any{"Next": next, "Username": user, "Options": s.loginOptionsFor(c)},
 			&domain.Error{Code: domain.EINVALID, Message: msg})
 	}
 	s.setCookie(c.W, sessionCookie, tok, int(auth.SessionAbsolute.Seconds()))
@@ -154,10 +157,19 @@ func loginPost(c *Ctx) error {
 }
 
 func logout(c *Ctx) error {
+	next := "/login"
 	if ck, err := c.R.Cookie(sessionCookie); err == nil {
+		if u := c.s.logoutHooks(c, ck.Value); u != "" {
+			next = u
+		}
 		_ = c.s.Auth.Logout(c.Context(), ck.Value)
 	}
 	c.s.clearCookie(c.W, sessionCookie)
+	if next != "/login" {
+		// A broker's end-session URL is absolute: a 303 to another origin is what we want.
+		http.Redirect(c.W, c.R, next, http.StatusSeeOther)
+		return nil
+	}
 	return c.Redirect("/login")
 }
 

@@ -64,3 +64,13 @@ CREATE TABLE password_login_off (
 	set_by TEXT NOT NULL,
 	set_at TIMESTAMP NOT NULL
 );
+-- Signing and encryption keys of the relying party (private_key_jwt, UserInfo JWE) and of the
+-- badge issuer. A retired key stays published so what it signed still verifies.
+CREATE TABLE identity_keys (
+	kid TEXT PRIMARY KEY,
+	purpose TEXT NOT NULL,
+	alg TEXT NOT NULL,
+	private_der BLOB NOT NULL,
+	created_at TIMESTAMP NOT NULL,
+	retired_at TIMESTAMP
+);

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"esd/internal/badges"
 	"esd/internal/domain"
 	"esd/internal/idkeys"
 	"esd/internal/oidc"
@@ -19,11 +20,13 @@ type identityCaps struct {
 	OIDC *oidc.Service
 	// Keys holds the platform's own keys (relying party, badge issuer).
 	Keys *idkeys.Store
+	// Badges issues and verifies the Open Badges 3.0 credentials.
+	Badges *badges.Service
 	// DemoBroker is the local test broker mounted at /demo-broker with --demo.
 	DemoBroker *oidctest.Provider
 }
 
-// wireIdentity builds the SPID/CIE relying party. ESD_PUBLIC_URL is our public origin
+// wireIdentity builds the SPID/CIE relying party and the Open Badges issuer. ESD_PUBLIC_URL is our public origin
 // (redirect URI, JWKS); ESD_OIDC_CONFIG names a JSON file of brokers and of the roles
 // without password login, applied at every start. With --demo a local test broker is
 // mounted at /demo-broker and configured as the broker "demo": on its page one types the
@@ -33,6 +36,8 @@ func wireIdentity(m *Main) error {
 	svc := &oidc.Service{DB: m.DB, Auth: m.Auth, Keys: m.Keys, BaseURL: os.Getenv("ESD_PUBLIC_URL")}
 	m.OIDC = svc
 	m.modules = append(m.modules, oidc.WebModule{S: svc})
+	m.Badges = &badges.Service{DB: m.DB, Keys: m.Keys, BaseURL: os.Getenv("ESD_PUBLIC_URL")}
+	m.modules = append(m.modules, badges.WebModule{S: m.Badges})
 	if path := os.Getenv("ESD_OIDC_CONFIG"); path != "" {
 		m.starters = append(m.starters, namedFunc{"oidc brokers", func(ctx context.Context) error { return svc.LoadFile(ctx, path) }})
 	}

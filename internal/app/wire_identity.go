@@ -66,4 +66,6 @@ func wireIdentity(m *Main) error {
 // demoBrokerModule serves the local test broker inside the demo server.
 type demoBrokerModule struct{ p *oidctest.Provider }
 
-func (d demoBrokerModule) Register(r *web.Routes) { r.Handle("/demo-broker/", d.p.Handler("/demo-broker")) }
+func (d demoBrokerModule) Register(r *web.Routes) {
+	r.Handle("/demo-broker/", d.p.Handler("/demo-broker"))
+}

@@ -339,7 +339,7 @@ func nullID(v int64) any {
 func (s *Service) credential(ctx context.Context, src source, achID int64, code string, idx int) map[string]any {
 	base := s.base(ctx)
 	salt := random(16)
-	ach := map[string]any{"id": base + "/badges/achievements/" + strconv.FormatInt(achID, 10)}
+	ach := map[string]any{"id": base + "/achievements/" + strconv.FormatInt(achID, 10)}
 	for k, v := range src.ach {
 		ach[k] = v
 	}
@@ -493,7 +493,7 @@ func (s *Service) Achievement(ctx context.Context, id int64) (map[string]any, er
 	}
 	var m map[string]any
 	_ = json.Unmarshal([]byte(body), &m)
-	m["id"] = s.base(ctx) + "/badges/achievements/" + strconv.FormatInt(id, 10)
+	m["id"] = s.base(ctx) + "/achievements/" + strconv.FormatInt(id, 10)
 	m["@context"] = []any{ContextVC, ContextOB}
 	return m, nil
 }

@@ -70,7 +70,7 @@ func (m WebModule) Register(r *web.Routes) {
 	r.Page("GET /badges/{id}/png", m.download("png"))
 	r.Page("GET /professionals/{id}/badges", m.professionalPage)
 	r.Page("POST /badges/{id}/revoke", m.revokePost)
-	r.Page("GET /badges/share/{token}", m.sharePage, web.PageOpts{Public: true})
+	r.Page("GET /open-badge/{token}", m.sharePage, web.PageOpts{Public: true})
 	r.Page("GET /verifica-badge", m.verifyForm, web.PageOpts{Public: true})
 	r.Page("POST /verifica-badge", m.verifyPost, web.PageOpts{Public: true, MaxBytes: 4 << 20})
 
@@ -87,7 +87,7 @@ func (m WebModule) Register(r *web.Routes) {
 		}
 		return ks[0], nil
 	}))
-	r.Handle("GET /badges/achievements/{id}", m.publicJSON(func(r *http.Request) (any, error) {
+	r.Handle("GET /achievements/{id}", m.publicJSON(func(r *http.Request) (any, error) {
 		var id int64
 		for _, ch := range r.PathValue("id") {
 			if ch < '0' || ch > '9' || id > 1e15 {

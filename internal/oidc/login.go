@@ -55,6 +55,7 @@ type Service struct {
 
 	mu        sync.Mutex
 	providers map[int64]*provider
+	logouts   map[string]pending
 }
 
 type provider struct {

@@ -44,8 +44,14 @@ func (m WebModule) Register(r *web.Routes) {
 		return out
 	})
 	r.OnLogout(func(c *web.Ctx, tok string) string {
-		return m.S.Logout(WithBaseURL(c.Context(), baseOf(c.R)), tok, m.S.base(WithBaseURL(c.Context(), baseOf(c.R)))+"/login")
+		ctx := WithBaseURL(c.Context(), baseOf(c.R))
+		u := m.S.Logout(ctx, tok, m.S.base(ctx)+"/login")
+		if u == "" {
+			return ""
+		}
+		return "/logout/oidc/" + m.S.pendingLogout(u)
 	})
+	r.Page("GET /logout/oidc/{id}", m.brokerLogoutPage, web.PageOpts{Public: true})
 	r.Page("GET /login/oidc/callback", m.callback, web.PageOpts{Public: true})
 	r.Page("GET /login/oidc/{code}", m.begin, web.PageOpts{Public: true})
 	r.Page("GET /admin/identity", m.adminPage)
@@ -235,4 +241,14 @@ func (m WebModule) passwordPost(c *web.Ctx) error {
 		return m.renderAdmin(c, err)
 	}
 	return c.Redirect("/admin/identity?done=password")
+}
+
+// brokerLogoutPage sends the browser on to the broker's end-session endpoint with a meta
+// refresh and a link (a navigation, not a form submission, so form-action does not apply).
+func (m WebModule) brokerLogoutPage(c *web.Ctx) error {
+	u, ok := m.S.takeLogout(c.R.PathValue("id"))
+	if !ok {
+		return c.Redirect("/login")
+	}
+	return c.Render("oidc_logout", c.T("oidc.logout.title"), map[string]any{"URL": u})
 }

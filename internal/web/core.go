@@ -165,12 +165,7 @@ func logout(c *Ctx) error {
 		_ = c.s.Auth.Logout(c.Context(), ck.Value)
 	}
 	c.s.clearCookie(c.W, sessionCookie)
-	if next != "/login" {
-		// A broker's end-session URL is absolute: a 303 to another origin is what we want.
-		http.Redirect(c.W, c.R, next, http.StatusSeeOther)
-		return nil
-	}
-	return c.Redirect("/login")
+	return c.Redirect(SafeNext(next))
 }
 
 func passwordPage(c *Ctx) error {

@@ -13,7 +13,9 @@ func (r *Routes) LoginOptions(f func(c *Ctx) []LoginOption) {
 }
 
 // OnLogout registers a function called at logout, before the local session ends, with the
-// session token; a non-empty result is where the browser goes next (a broker's logout).
+// session token; a non-empty result is the local path the browser goes to next (a page that
+// sends it on to a broker's logout: the CSP's form-action 'self' forbids redirecting the
+// logout form's POST to another origin).
 func (r *Routes) OnLogout(f func(c *Ctx, sessionToken string) string) {
 	r.s.onLogout = append(r.s.onLogout, f)
 }

@@ -15,6 +15,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"esd/internal/audit"
+	"esd/internal/domain"
 	"esd/internal/idkeys"
 )
 
@@ -74,9 +76,16 @@ func (s *Service) IssuerJWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
 }
 
 // RotateKey retires the issuer's signing key and makes a new one; the old stays published.
+// National governance (or the system) only; the rotation is audited.
 func (s *Service) RotateKey(ctx context.Context) (string, error) {
+	if _, err := domain.Require(ctx, domain.RoleNational); err != nil {
+		return "", err
+	}
 	k, err := s.Keys.Rotate(ctx, KeyPurpose, idkeys.RSA)
-	return k.KID, err
+	if err != nil {
+		return "", err
+	}
+	return k.KID, audit.Record(ctx, s.DB.Write, audit.Change{Action: "rotate_key", Entity: "badge_issuer", EntityID: k.KID})
 }
 
 // StatusListSize is the length in bits of the revocation list (the W3C minimum, 16 KB,

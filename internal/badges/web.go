@@ -146,6 +146,11 @@ func (m WebModule) Register(r *web.Routes) {
 		}
 		return m.S.Revoke(c.Context(), id, in.Reason)
 	})
+	r.API("POST /api/v1/badges/issuer/rotate", web.Op{Summary: "Rotate the issuer's signing key; the old key stays published so issued badges keep verifying", Tag: tag,
+		Response: map[string]string{}, Roles: []string{"national"}}, func(c *web.Ctx) (any, error) {
+		kid, err := m.S.RotateKey(m.ctx(c).Context())
+		return map[string]string{"kid": kid}, err
+	})
 	r.API("POST /api/v1/badges/verify", web.Op{Summary: "Verify a credential (VC-JWT as text/plain, JSON, or a baked PNG) step by step; no login", Tag: tag,
 		RawRequest: "text/plain", Response: Report{}, Public: true, MaxBytes: 4 << 20}, func(c *web.Ctx) (any, error) {
 		body, err := io.ReadAll(c.R.Body)

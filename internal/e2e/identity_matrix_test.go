@@ -82,6 +82,7 @@ func init() {
 		Case{Name: identityCasePrefix + "badge jwt", Method: "GET", Path: "/badges/{badge}/jwt", Allow: see},
 		Case{Name: identityCasePrefix + "badge png", Method: "GET", Path: "/badges/{badge}/png", Allow: see},
 		Case{Name: identityCasePrefix + "badge jwt api", Method: "GET", Path: "/api/v1/badges/{badge}/jwt", Allow: see},
+		Case{Name: identityCasePrefix + "rotate issuer key", Method: "POST", Path: "/api/v1/badges/issuer/rotate", Allow: roles(domain.RoleNational)},
 		Case{Name: identityCasePrefix + "revoke badge", Method: "POST", Path: "/api/v1/badges/{badge}/revoke", Allow: inScope(domain.RoleRegional),
 			JSON: func(w *World, side string) any {
 				unrevoke(w, side)

@@ -275,8 +275,13 @@ func (s *Service) Issue(ctx context.Context, profID int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Both keys are made (on first use) before any transaction: on SQLite a key insert
+	// inside one would wait for the write connection the transaction holds.
 	key, err := s.Keys.Current(ctx, KeyPurpose, idkeys.RSA)
 	if err != nil {
+		return 0, err
+	}
+	if _, err := s.Keys.Current(ctx, KeyPurposeEd25519, idkeys.Ed25519); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -302,6 +307,10 @@ func (s *Service) Issue(ctx context.Context, profID int64) (int, error) {
 				return &domain.Error{Code: domain.EINTERNAL, Message: "the revocation status list is full"}
 			}
 			cred := s.credential(ctx, src, achID, code, idx)
+			// The embedded proof first: the VC-JWT then signs the credential with it.
+			if err := s.addProof(ctx, cred, s.now()); err != nil {
+				return err
+			}
 			jwt, err := signJWT(key, s.base(ctx), cred)
 			if err != nil {
 				return err

@@ -274,3 +274,56 @@ func TestStatusListEncoding(t *testing.T) {
 		t.Fatal("non-base64url multibase accepted")
 	}
 }
+
+func TestDataIntegrityProofOffline(t *testing.T) {
+	s, _ := world(t, db.SQLite)
+	before := RefusedLoads.Load()
+	if _, err := s.Issue(nicolo, 10); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := s.List(nicolo, 10)
+	cred := list[0].Body
+	proof := cred["proof"].([]any)[0].(map[string]any)
+	if proof["type"] != "DataIntegrityProof" || proof["cryptosuite"] != "eddsa-rdfc-2022" || !strings.HasPrefix(proof["proofValue"].(string), "z") {
+		t.Fatalf("proof %v", proof)
+	}
+	vm, err := s.verifyProof(sys, cred)
+	if err != nil || !strings.HasPrefix(vm, "https://esd.example.it/badges/issuer/multikey#") {
+		t.Fatalf("verify proof: %s %v", vm, err)
+	}
+	// The JWT carries the same embedded proof (made before the JWT).
+	payload, _, err := s.verifyJWT(sys, list[0].JWT)
+	if err != nil || payload["proof"] == nil {
+		t.Fatalf("JWT without the embedded proof: %v", err)
+	}
+	if n := RefusedLoads.Load(); n != before {
+		t.Fatalf("issuing or verifying tried to load %d contexts from outside", n-before)
+	}
+	// A credential naming a context we do not store is refused, never fetched.
+	foreign := map[string]any{}
+	for k, v := range cred {
+		foreign[k] = v
+	}
+	foreign["@context"] = []any{ContextVC, "https://example.org/other-context.json"}
+	if _, err := s.verifyProof(sys, foreign); err == nil || RefusedLoads.Load() != before+1 {
+		t.Fatalf("foreign context: %v (refused %d)", err, RefusedLoads.Load()-before)
+	}
+	// Multikey and base58btc.
+	doc, err := s.ControllerDocument(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := doc["verificationMethod"].([]any)[0].(map[string]any)["publicKeyMultibase"].(string)
+	if !strings.HasPrefix(mk, "z6Mk") {
+		t.Fatalf("Ed25519 multikey %q should start z6Mk", mk)
+	}
+	for _, b := range [][]byte{{0, 0, 1, 2}, {255}, []byte("hello world")} {
+		got, err := unbase58btc(base58btc(b))
+		if err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("base58 round trip %v: %v %v", b, got, err)
+		}
+	}
+	if base58btc([]byte("hello world")) != "StV1DL6CwTryKyV" {
+		t.Fatalf("base58btc(hello world) = %s", base58btc([]byte("hello world")))
+	}
+}

@@ -119,6 +119,15 @@ func unverifiedPayload(tok string) map[string]any {
 // VC-JWT (an external proof), so the JSON is checked against the signed JWT issued under its
 // id: the JWT's signature must verify and the JSON must equal its payload, field for field.
 func (s *Service) checkJSONProof(ctx context.Context, r *Report, cred map[string]any) {
+	if cred["proof"] != nil {
+		vm, err := s.verifyProof(ctx, cred)
+		if err != nil {
+			r.add("proof", false, "Data Integrity proof (eddsa-rdfc-2022): %v", err)
+			return
+		}
+		r.add("proof", true, "Data Integrity proof eddsa-rdfc-2022 verified with %s", vm)
+		return
+	}
 	id, _ := cred["id"].(string)
 	var tok string
 	err := s.DB.Read.QueryRowContext(ctx, `SELECT jwt FROM badge_credentials WHERE uuid = $1`, strings.TrimPrefix(id, "urn:uuid:")).Scan(&tok)

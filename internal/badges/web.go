@@ -76,6 +76,7 @@ func (m WebModule) Register(r *web.Routes) {
 
 	r.Handle("GET /badges/issuer", m.publicJSON(func(r *http.Request) (any, error) { return m.S.IssuerProfile(r.Context()), nil }))
 	r.Handle("GET /badges/issuer/jwks", m.publicJSON(func(r *http.Request) (any, error) { return m.S.IssuerJWKS(r.Context()) }))
+	r.Handle("GET /badges/issuer/multikey", m.publicJSON(func(r *http.Request) (any, error) { return m.S.ControllerDocument(r.Context()) }))
 	r.Handle("GET /badges/issuer/keys/{kid}", m.publicJSON(func(r *http.Request) (any, error) {
 		set, err := m.S.IssuerJWKS(r.Context())
 		if err != nil {

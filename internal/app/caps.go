@@ -11,6 +11,7 @@ type caps struct {
 	creditsCaps
 	participationCaps
 	certificateCaps
+	identityCaps
 	seedCaps
 	monitorCaps
 	indicatorsCaps

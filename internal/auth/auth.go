@@ -253,6 +253,9 @@ func (s *Service) Login(ctx context.Context, username, password, remote string) 
 	if !ok {
 		return "", User{}, ErrBadLogin
 	}
+	if s.passwordOff(ctx, s.DB.Read, u.Role) {
+		return "", User{}, ErrPasswordOff
+	}
 	tok := NewSecret(32)
 	if _, err := s.DB.Write.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at)
 		VALUES ($1, $2, $3, $3, $4)`, hashToken(tok), u.ID, now, now.Add(SessionAbsolute)); err != nil {

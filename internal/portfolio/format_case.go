@@ -525,3 +525,13 @@ func caseCode(id string) string {
 	}
 	return "CASE-" + c
 }
+
+// CaseItemURI is the URI our CASE export gives an item (urn:uuid:…): the identifier it was
+// imported with when that is a UUID, else the stable name-based one. Open Badges align
+// achievements to it, so a badge points at the same CFItem as the exported framework.
+func CaseItemURI(frameworkCode, itemCode, sourceRef string) string {
+	if isUUID(sourceRef) {
+		return urn(strings.ToLower(sourceRef))
+	}
+	return urn(uuid5("item:" + frameworkCode + ":" + itemCode))
+}

@@ -142,7 +142,8 @@ func loginPage(c *Ctx) error {
 	if c.R.URL.Query().Get("expired") == "1" {
 		msg = c.T("login.expired")
 	}
-	return c.Render("login", c.T("login.title"), map[string]any{"Next": SafeNext(c.R.URL.Query().Get("next")), "Notice": msg})
+	return c.Render("login", c.T("login.title"), map[string]any{"Next": SafeNext(c.R.URL.Query().Get("next")), "Notice": msg,
+		"Options": c.s.loginOptionsFor(c)})
 }
 
 func remoteAddr(r *http.Request) string {
@@ -167,9 +168,11 @@ func loginPost(c *Ctx) error {
 		status := http.StatusUnauthorized
 		if code == domain.ETOOMANY {
 			msg, status = c.T("login.throttled"), http.StatusTooManyRequests
+		} else if err == auth.ErrPasswordOff {
+			msg = c.T("login.password_off")
 		}
 		c.Actor = domain.Actor{}
-		return s.render(c, status, "login", c.T("login.title"), map[string]any{"Next": next, "Username": user},
+		return s.render(c, status, "login", c.T("login.title"), map[string]any{"Next": next, "Username": user, "Options": s.loginOptionsFor(c)},
 			&domain.Error{Code: domain.EINVALID, Message: msg})
 	}
 	s.setCookie(c.W, sessionCookie, tok, int(auth.SessionAbsolute.Seconds()))
@@ -177,11 +180,15 @@ func loginPost(c *Ctx) error {
 }
 
 func logout(c *Ctx) error {
+	next := "/login"
 	if ck, err := c.R.Cookie(sessionCookie); err == nil {
+		if u := c.s.logoutHooks(c, ck.Value); u != "" {
+			next = u
+		}
 		_ = c.s.Auth.Logout(c.Context(), ck.Value)
 	}
 	c.s.clearCookie(c.W, sessionCookie)
-	return c.Redirect("/login")
+	return c.Redirect(SafeNext(next))
 }
 
 func passwordPage(c *Ctx) error {

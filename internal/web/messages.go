@@ -22,6 +22,8 @@ var coreMessages = map[string][2]string{
 	"login.failed":        {"Nome utente o password errati.", "Wrong username or password."},
 	"login.throttled":     {"Troppi tentativi falliti: riprova tra 15 minuti.", "Too many failed attempts: try again in 15 minutes."},
 	"login.expired":       {"La sessione è scaduta: accedi di nuovo.", "Your session has expired: please log in again."},
+	"login.external":      {"Oppure accedi con SPID o CIE", "Or log in with SPID or CIE"},
+	"login.password_off":  {"L'accesso con password è disattivato per il tuo ruolo: accedi con SPID o CIE.", "Password login is switched off for your role: log in with SPID or CIE."},
 	"logout":              {"Esci", "Log out"},
 	"account.password":    {"Cambia password", "Change password"},
 	"account.old":         {"Password attuale", "Current password"},

@@ -54,6 +54,9 @@ type Server struct {
 	ops     []Op
 	metrics *metrics
 	once    sync.Once
+	// Extra login options and logout hooks registered by modules (external_login.go).
+	loginOptions []func(c *Ctx) []LoginOption
+	onLogout     []func(c *Ctx, tok string) string
 }
 
 // NavItem is one entry of the main menu, shown to the listed roles.

@@ -53,6 +53,9 @@ type Server struct {
 	ops     []Op
 	metrics *metrics
 	once    sync.Once
+	// coExempt are path patterns whose handlers authenticate every request with header
+	// credentials (never cookies), so cross-origin requests cannot ride a session.
+	coExempt []string
 }
 
 // NavItem is one entry of the main menu, shown to the listed roles.
@@ -117,6 +120,11 @@ func (r *Routes) Messages(m map[string][2]string) { addMessages(m) }
 // Handle registers a plain handler (static files, downloads that stream) without the page
 // or API wrapping; security middleware still applies.
 func (r *Routes) Handle(pattern string, h http.Handler) { r.s.mux.Handle(pattern, h) }
+
+// ExemptCrossOrigin lets cross-origin state-changing requests reach pattern (e.g. "/xapi/"):
+// only for handlers that ignore the session cookie and authenticate each request with its own
+// header credentials, as the xAPI LRS that browser-launched cmi5 content calls does.
+func (r *Routes) ExemptCrossOrigin(pattern string) { r.s.coExempt = append(r.s.coExempt, pattern) }
 
 // Server returns the server, for modules that need its services.
 func (r *Routes) Server() *Server { return r.s }
@@ -206,6 +214,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, domain.Forbidden("cross-origin request refused"))
 	}))
+	for _, p := range s.coExempt {
+		cop.AddInsecureBypassPattern(p)
+	}
 	protected := cop.Handler(s.authenticate(next))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()

@@ -45,7 +45,7 @@ var messages = map[string][2]string{
 	"xapi.mode.cf":                 {"il codice fiscale", "the tax code"},
 	"xapi.mode.registered":         {"un identificativo registrato", "a registered id"},
 	"xapi.acts":                    {"Attività collegate agli eventi", "Activities linked to events"},
-	"xapi.acts.intro":              {"Uno statement «completed» o «passed» su un'attività collegata (o con essa come parent o grouping, come il corso in Moodle) registra la partecipazione, i crediti e le evidenze dell'edizione; annullarlo li ritira.", "A completed or passed statement about a linked activity (or with it as parent or grouping, as Moodle's course) records the edition's participation, credits and evidence; voiding it withdraws them."},
+	"xapi.acts.intro":              {"Uno statement «completed» o «passed» su un'attività collegata (o con essa come parent) registra la partecipazione, i crediti e le evidenze dell'edizione; annullarlo li ritira.", "A completed or passed statement about a linked activity (or with it as parent) records the edition's participation, credits and evidence; voiding it withdraws them."},
 	"xapi.acts.save":               {"Collega", "Link"},
 	"xapi.done.revoked":            {"Credenziale revocata.", "Credential revoked."},
 	"xapi.done.homepage":           {"homePage registrata.", "homePage registered."},

@@ -34,7 +34,7 @@ type mapping struct {
 }
 
 // project writes what a statement means for the platform, inside the statement's
-// transaction: when its object or a parent/grouping activity is mapped to an edition of the
+// transaction: when its object or its parent activity is mapped to an edition of the
 // provider and its verb is one of the mapping's, the learner (mapped by account.homePage)
 // gets the completion through the participation service. Statements about nothing mapped
 // record nothing, so the ordinary flood of Moodle events costs no extra row.
@@ -50,8 +50,9 @@ func (s *Service) project(ctx context.Context, tx *sql.Tx, c *Credential, seq in
 	}
 	if cx, ok := p.st["context"].(obj); ok {
 		if ca, ok := cx["contextActivities"].(obj); ok {
+			// The parent only: a grouping (Moodle's course around a quiz attempt) would turn every
+			// completed piece of a course into the course's completion.
 			cands = append(cands, activityList(ca["parent"])...)
-			cands = append(cands, activityList(ca["grouping"])...)
 		}
 	}
 	for _, a := range cands {

@@ -475,7 +475,10 @@ func xapiVersionSuite(t *testing.T, w lrsWorld, v, auth string) {
 		}{
 			{"Data§2.4.2.1 an Agent has exactly one IFI", mod(func(m map[string]any) { m["actor"].(map[string]any)["openid"] = "http://openid.example.it/x" }), "exactly one"},
 			{"Data§2.4.2.3 mbox is a mailto IRI", mod(func(m map[string]any) { m["actor"].(map[string]any)["mbox"] = "learner@example.it" }), "actor.mbox"},
-			{"Data§2.4.2.3 mbox_sha1sum is hex SHA-1", mod(func(m map[string]any) { delete(m["actor"].(map[string]any), "mbox"); m["actor"].(map[string]any)["mbox_sha1sum"] = "xyz" }), "actor.mbox_sha1sum"},
+			{"Data§2.4.2.3 mbox_sha1sum is hex SHA-1", mod(func(m map[string]any) {
+				delete(m["actor"].(map[string]any), "mbox")
+				m["actor"].(map[string]any)["mbox_sha1sum"] = "xyz"
+			}), "actor.mbox_sha1sum"},
 			{"Data§2.4.2.4 account needs homePage and name", mod(func(m map[string]any) {
 				delete(m["actor"].(map[string]any), "mbox")
 				m["actor"].(map[string]any)["account"] = map[string]any{"name": "42"}
@@ -491,7 +494,9 @@ func xapiVersionSuite(t *testing.T, w lrsWorld, v, auth string) {
 					"object": map[string]any{"objectType": "SubStatement", "actor": base["actor"], "verb": base["verb"], "object": base["object"]}}
 			}), "cannot contain a SubStatement"},
 			{"Data§2.4.5 scaled score within -1..1", mod(func(m map[string]any) { m["result"] = map[string]any{"score": map[string]any{"scaled": 1.5}} }), "result.score.scaled"},
-			{"Data§2.4.5 raw within min..max", mod(func(m map[string]any) { m["result"] = map[string]any{"score": map[string]any{"raw": 12, "min": 0, "max": 10}} }), "result.score.raw"},
+			{"Data§2.4.5 raw within min..max", mod(func(m map[string]any) {
+				m["result"] = map[string]any{"score": map[string]any{"raw": 12, "min": 0, "max": 10}}
+			}), "result.score.raw"},
 			{"Data§2.4.5 duration is ISO 8601", mod(func(m map[string]any) { m["result"] = map[string]any{"duration": "25 minutes"} }), "result.duration"},
 			{"Data§2.4.5 success is a boolean", mod(func(m map[string]any) { m["result"] = map[string]any{"success": "yes"} }), "result.success"},
 			{"Data§2.4.6 registration is a UUID", mod(func(m map[string]any) { m["context"] = map[string]any{"registration": "1234"} }), "context.registration"},

@@ -104,6 +104,18 @@ func (s *Service) project(ctx context.Context, tx *sql.Tx, c *Credential, seq in
 	if m.minScore.Valid && (score == nil || *score < m.minScore.Float64) {
 		passed = false
 	}
+	if !passed {
+		// A statement that does not pass (cmi5's completed without a score after passed, a
+		// retry that failed) never undoes a completion another live statement recorded.
+		var live int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM xapi_projections WHERE provider_id = $1 AND edition_id = $2 AND professional_id = $3
+			AND outcome = 'projected' AND withdrawn = 0`, c.ProviderID, m.editionID, prof).Scan(&live); err != nil {
+			return err
+		}
+		if live > 0 {
+			return rec(OutcomeNotPassed, prof, 0, 0)
+		}
+	}
 	on := s.now().Format("2006-01-02")
 	if ts, ok := p.st["timestamp"].(string); ok {
 		if t, err := parseTime(ts); err == nil {

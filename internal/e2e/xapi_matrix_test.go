@@ -59,12 +59,18 @@ func init() {
 		Case{Name: xapiCasePrefix + "create credential form", Method: "POST", Path: "/organisations/{provider}/xapi/credentials",
 			Form: func(*World, string) url.Values { return url.Values{"label": {"form"}, "scope": {"statements/write"}} }, Allow: own},
 		Case{Name: xapiCasePrefix + "homepage form", Method: "POST", Path: "/organisations/{provider}/xapi/homepages",
-			Form: func(*World, string) url.Values { return url.Values{"home_page": {"https://moodle.example.it"}, "mode": {"cf"}} }, Allow: own},
+			Form: func(*World, string) url.Values {
+				return url.Values{"home_page": {"https://moodle.example.it"}, "mode": {"cf"}}
+			}, Allow: own},
 		Case{Name: xapiCasePrefix + "overview api", Method: "GET", Path: "/api/v1/providers/{provider}/xapi", Allow: own},
 		Case{Name: xapiCasePrefix + "create credential api", Method: "POST", Path: "/api/v1/providers/{provider}/xapi/credentials",
-			JSON: func(*World, string) any { return map[string]any{"label": "api", "scopes": []string{"statements/write"}} }, Allow: own},
+			JSON: func(*World, string) any {
+				return map[string]any{"label": "api", "scopes": []string{"statements/write"}}
+			}, Allow: own},
 		Case{Name: xapiCasePrefix + "homepage api", Method: "POST", Path: "/api/v1/providers/{provider}/xapi/homepages",
-			JSON: func(*World, string) any { return map[string]any{"home_page": "https://moodle.example.it", "mode": "registered"} }, Allow: own},
+			JSON: func(*World, string) any {
+				return map[string]any{"home_page": "https://moodle.example.it", "mode": "registered"}
+			}, Allow: own},
 		Case{Name: xapiCasePrefix + "cmi5 session api", Method: "POST", Path: "/api/v1/xapi/sessions", JSON: func(*World, string) any {
 			return map[string]any{"actor": map[string]any{"mbox": "mailto:au@example.it"}, "registration": "7c3a7b9e-4d1e-4f3a-9b2c-5e6f7a8b9c0d", "activity_id": "https://lms.example.it/au/1"}
 		}, Allow: roles(domain.RoleProvider)},
@@ -150,7 +156,7 @@ func TestXAPIMatrix(t *testing.T) {
 			"object": map[string]any{"id": "http://example.it/matrix/scopes"}})
 		type op struct {
 			name, method, path, body, scope string
-			h                                map[string]string
+			h                               map[string]string
 		}
 		ops := []op{
 			{"POST statements", "POST", "/xapi/statements", string(st), "statements/write", nil},

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"esd/internal/db"
 	"esd/internal/domain"
 )
 
@@ -55,8 +57,9 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 		return fmt.Sprintf("statement %d of %d", i+1, n)
 	}
 	now := s.now()
-	stored := now.Format(time.RFC3339Nano)
+	// The fixed-width form is both the column and the statement's stored: one value.
 	storedKey := fmtStored(now)
+	stored := storedKey
 	ps := make([]prepared, 0, n)
 	seen := map[string]int{}
 	needed := map[string]bool{}
@@ -142,8 +145,7 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 		}
 		p.st = o
 		p.keys = keysOf(o)
-		raw, _ := json.Marshal(o)
-		p.raw = compress(raw)
+		p.raw = packRaw(o)
 		ps = append(ps, p)
 	}
 	for h := range parts {
@@ -158,6 +160,7 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 	ids := make([]string, len(ps))
 	pctx := domain.WithActor(ctx, c.Actor())
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var keyRows [][]any
 		for h, p := range parts {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO xapi_attachments (sha2, content_type, length, content) VALUES ($1,$2,$3,$4) ON CONFLICT (sha2) DO NOTHING`,
 				h, p.ContentType, len(p.Content), p.Content); err != nil {
@@ -204,9 +207,7 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 				return err
 			}
 			for _, k := range p.keys {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO xapi_statement_keys (provider_id, kind, key, seq) VALUES ($1,$2,$3,$4)`, c.ProviderID, k[0], k[1], seq); err != nil {
-					return err
-				}
+				keyRows = append(keyRows, []any{c.ProviderID, k[0], keyHash(k[1]), seq})
 			}
 			if err := s.saveActivity(ctx, tx, c.ProviderID, p.st["object"]); err != nil {
 				return err
@@ -215,7 +216,15 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 				return err
 			}
 		}
-		return nil
+		// All the batch's keys in multi-row inserts, sorted so the b-tree is walked once.
+		sort.Slice(keyRows, func(i, j int) bool {
+			a, b := keyRows[i], keyRows[j]
+			if a[1] != b[1] {
+				return a[1].(string) < b[1].(string)
+			}
+			return a[2].(int64) < b[2].(int64)
+		})
+		return db.InsertRows(ctx, tx, s.DB.IsPostgres(), "xapi_statement_keys", []string{"provider_id", "kind", "key_hash", "seq"}, keyRows)
 	})
 	if err != nil {
 		return nil, err
@@ -286,25 +295,40 @@ func (s *Service) Get(ctx context.Context, c *Credential, id string, voided bool
 	if !c.Has(ScopeStatementsReadMine) {
 		return nil, statusErr(403, "the credential has no statements/read scope")
 	}
-	q := `SELECT raw, voided FROM xapi_statements WHERE provider_id = $1 AND id = $2`
+	q := `SELECT s.id, s.stored, c.authority_json, s.raw, s.voided FROM xapi_statements s JOIN xapi_credentials c ON c.id = s.credential_id
+		WHERE s.provider_id = $1 AND s.id = $2`
 	args := []any{c.ProviderID, strings.ToLower(id)}
 	if !c.Has(ScopeStatementsRead) {
-		q += ` AND credential_id = $3`
+		q += ` AND s.credential_id = $3`
 		args = append(args, c.ID)
 	}
+	var sid, stored, auth string
 	var raw []byte
 	var v int
-	err := s.DB.Read.QueryRowContext(ctx, q, args...).Scan(&raw, &v)
+	err := s.DB.Read.QueryRowContext(ctx, q, args...).Scan(&sid, &stored, &auth, &raw, &v)
 	if err == sql.ErrNoRows || err == nil && (v != 0) != voided {
 		return nil, statusErr(404, "no statement %s", id)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return decodeStored(raw)
+	return decodeStored(sid, stored, auth, raw)
 }
 
-func decodeStored(raw []byte) (obj, error) {
+// packRaw compresses a statement without what its row holds elsewhere.
+func packRaw(st obj) []byte {
+	c := make(obj, len(st))
+	for k, v := range st {
+		if k != "id" && k != "stored" && k != "authority" {
+			c[k] = v
+		}
+	}
+	b, _ := json.Marshal(c)
+	return compress(b)
+}
+
+// decodeStored rebuilds a stored statement from its row.
+func decodeStored(id, stored, authority string, raw []byte) (obj, error) {
 	b, err := decompress(raw)
 	if err != nil {
 		return nil, err
@@ -313,7 +337,12 @@ func decodeStored(raw []byte) (obj, error) {
 	if err != nil {
 		return nil, err
 	}
-	return x.(obj), nil
+	st := x.(obj)
+	st["id"], st["stored"] = id, stored
+	if a, err := decodeJSON([]byte(authority)); err == nil {
+		st["authority"] = a
+	}
+	return st, nil
 }
 
 // Find runs a statements query in the credential's provider (and, with read/mine only, its
@@ -352,7 +381,7 @@ func (s *Service) Find(ctx context.Context, c *Credential, q Query) (Result, err
 		}
 	}
 	keyFilter := func(kinds, key string) {
-		w = append(w, "s.seq IN (SELECT k.seq FROM xapi_statement_keys k WHERE k.provider_id = $1 AND k.kind IN ("+kinds+") AND k.key = "+arg(key)+")")
+		w = append(w, "s.seq IN (SELECT k.seq FROM xapi_statement_keys k WHERE k.provider_id = $1 AND k.kind IN ("+kinds+") AND k.key_hash = "+arg(keyHash(key))+")")
 	}
 	if q.AgentKey != "" {
 		if q.RelatedAgents {
@@ -376,8 +405,8 @@ func (s *Service) Find(ctx context.Context, c *Credential, q Query) (Result, err
 	if lim <= 0 || lim > 500 {
 		lim = 500
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT s.seq, s.stored, s.raw FROM xapi_statements s WHERE `+strings.Join(w, " AND ")+
-		` ORDER BY s.seq `+order+` LIMIT `+strconv.Itoa(lim+1), args...)
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT s.seq, s.id, s.stored, c.authority_json, s.raw FROM xapi_statements s JOIN xapi_credentials c ON c.id = s.credential_id
+		WHERE `+strings.Join(w, " AND ")+` ORDER BY s.seq `+order+` LIMIT `+strconv.Itoa(lim+1), args...)
 	if err != nil {
 		return Result{}, err
 	}
@@ -386,16 +415,16 @@ func (s *Service) Find(ctx context.Context, c *Credential, q Query) (Result, err
 	var lastSeq int64
 	for rows.Next() {
 		var seq int64
-		var stored string
+		var id, stored, auth string
 		var raw []byte
-		if err := rows.Scan(&seq, &stored, &raw); err != nil {
+		if err := rows.Scan(&seq, &id, &stored, &auth, &raw); err != nil {
 			return Result{}, err
 		}
 		if len(res.Statements) == lim {
 			res.Next = lastSeq
 			break
 		}
-		st, err := decodeStored(raw)
+		st, err := decodeStored(id, stored, auth, raw)
 		if err != nil {
 			return Result{}, err
 		}

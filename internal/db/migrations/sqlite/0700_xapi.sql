@@ -26,8 +26,9 @@ CREATE TABLE xapi_credentials (
 CREATE INDEX xapi_credentials_provider ON xapi_credentials(provider_id, kind);
 
 -- Statements are immutable: seq is the stored sequence (since/until/more and the
--- consistent-through header follow it), raw the statement as stored (authority, stored and
--- timestamp filled) compressed with DEFLATE. The filtered columns are copied out of it.
+-- consistent-through header follow it), raw the statement compressed with DEFLATE over a
+-- preset dictionary of xAPI vocabulary, without what other columns hold (id, stored, and the
+-- authority, which is the credential's). The filtered columns are copied out of it.
 CREATE TABLE xapi_statements (
 	seq INTEGER PRIMARY KEY,
 	id TEXT NOT NULL,
@@ -45,13 +46,15 @@ CREATE UNIQUE INDEX xapi_statements_id ON xapi_statements(provider_id, id);
 CREATE INDEX xapi_statements_verb ON xapi_statements(provider_id, verb, seq);
 -- The agents and activities of a statement for the agent/activity filters: kind 'a' the
 -- actor or agent object, 'r' an agent only related (authority, instructor, team, context
--- agents, sub-statement), 'o' the activity object, 'c' a related activity.
+-- agents, sub-statement), 'o' the activity object, 'c' a related activity. key_hash is the
+-- first 8 bytes of the SHA-256 of the identifier: ~20 bytes a row instead of ~60, and a
+-- collision (2^-64 per pair) could only add a statement to a result, never hide one.
 CREATE TABLE xapi_statement_keys (
 	provider_id INTEGER NOT NULL,
 	kind TEXT NOT NULL,
-	key TEXT NOT NULL,
+	key_hash INTEGER NOT NULL,
 	seq INTEGER NOT NULL,
-	PRIMARY KEY (provider_id, kind, key, seq)
+	PRIMARY KEY (provider_id, kind, key_hash, seq)
 ) WITHOUT ROWID;
 
 -- Attachments stored once by their SHA-2.

@@ -28,6 +28,7 @@ const (
 
 // mapping is an activity mapped to an edition with its rule.
 type mapping struct {
+	provider  int64
 	editionID int64
 	verbs     []string
 	minScore  sql.NullFloat64
@@ -55,20 +56,20 @@ func (s *Service) project(ctx context.Context, tx *sql.Tx, c *Credential, seq in
 			cands = append(cands, activityList(ca["parent"])...)
 		}
 	}
+	am, err := s.activityMap(ctx)
+	if err != nil {
+		return err
+	}
 	for _, a := range cands {
-		var verbs string
-		var mm mapping
-		err := tx.QueryRowContext(ctx, `SELECT edition_id, verbs, min_score FROM xapi_activity_map WHERE provider_id = $1 AND activity_id = $2`, c.ProviderID, a).
-			Scan(&mm.editionID, &verbs, &mm.minScore)
-		if err == sql.ErrNoRows {
-			continue
+		for i := range am[a] {
+			if am[a][i].provider == c.ProviderID {
+				m = &am[a][i]
+				break
+			}
 		}
-		if err != nil {
-			return err
+		if m != nil {
+			break
 		}
-		mm.verbs = strings.Fields(verbs)
-		m = &mm
-		break
 	}
 	if m == nil || !contains(m.verbs, p.verb) {
 		return nil
@@ -341,7 +342,7 @@ func (s *Service) MapActivity(ctx context.Context, providerID int64, in Activity
 	if in.MinScore != nil {
 		min = *in.MinScore
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO xapi_activity_map (provider_id, activity_id, edition_id, verbs, min_score) VALUES ($1,$2,$3,$4,$5)
 			ON CONFLICT (provider_id, activity_id) DO UPDATE SET edition_id = excluded.edition_id, verbs = excluded.verbs, min_score = excluded.min_score`,
 			providerID, in.ActivityID, edID, strings.Join(in.Verbs, " "), min); err != nil {
@@ -349,4 +350,8 @@ func (s *Service) MapActivity(ctx context.Context, providerID int64, in Activity
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "update", Entity: "xapi_activity_map", EntityID: providerID, After: in})
 	})
+	if err == nil {
+		s.resetActivityMap()
+	}
+	return err
 }

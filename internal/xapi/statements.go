@@ -170,15 +170,22 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 		for i := range ps {
 			p := &ps[i]
 			ids[i] = p.id
-			var have string
-			err := tx.QueryRowContext(ctx, `SELECT content_sha FROM xapi_statements WHERE provider_id = $1 AND id = $2`, c.ProviderID, p.id).Scan(&have)
-			if err == nil {
+			// Insert first: a new id (the usual case) costs one statement, a known one a look-up.
+			var seq int64
+			err := tx.QueryRowContext(ctx, `INSERT INTO xapi_statements (id, provider_id, credential_id, stored, verb, registration, voids, content_sha, raw)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (provider_id, id) DO NOTHING RETURNING seq`,
+				p.id, c.ProviderID, c.ID, storedKey, p.verb, p.reg, p.voids, p.content, p.raw).Scan(&seq)
+			if err == sql.ErrNoRows {
+				var have string
+				if err := tx.QueryRowContext(ctx, `SELECT content_sha FROM xapi_statements WHERE provider_id = $1 AND id = $2`, c.ProviderID, p.id).Scan(&have); err != nil {
+					return err
+				}
 				if have != p.content {
 					return statusErr(409, "%s: a statement with this id is already stored with other content", name(i, p.id))
 				}
 				continue // immutable: the same statement again changes nothing
 			}
-			if err != sql.ErrNoRows {
+			if err != nil {
 				return err
 			}
 			if p.voids != "" {
@@ -200,11 +207,6 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 						return err
 					}
 				}
-			}
-			var seq int64
-			if err := tx.QueryRowContext(ctx, `INSERT INTO xapi_statements (id, provider_id, credential_id, stored, verb, registration, voids, content_sha, raw)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING seq`, p.id, c.ProviderID, c.ID, storedKey, p.verb, p.reg, p.voids, p.content, p.raw).Scan(&seq); err != nil {
-				return err
 			}
 			for _, k := range p.keys {
 				keyRows = append(keyRows, []any{c.ProviderID, k[0], keyHash(k[1]), seq})
@@ -235,23 +237,62 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 // checkActivities refuses statements about activities another provider mapped to its
 // catalogue editions: a provider reports only its own courses.
 func (s *Service) checkActivities(ctx context.Context, c *Credential, ps []prepared) error {
+	am, err := s.activityMap(ctx)
+	if err != nil {
+		return err
+	}
 	for i, p := range ps {
 		ob, _ := p.st["object"].(obj)
 		id, _ := ob["id"].(string)
 		if id == "" || (ob["objectType"] != nil && ob["objectType"] != "Activity") {
 			continue
 		}
-		var owner int64
-		err := s.DB.Read.QueryRowContext(ctx, `SELECT provider_id FROM xapi_activity_map WHERE activity_id = $1 AND provider_id <> $2 LIMIT 1`, id, c.ProviderID).Scan(&owner)
-		if err == sql.ErrNoRows {
-			continue
+		for _, m := range am[id] {
+			if m.provider != c.ProviderID {
+				return statusErr(403, "statement %d: activity %s belongs to another provider's catalogue event", i+1, id)
+			}
 		}
-		if err != nil {
-			return err
-		}
-		return statusErr(403, "statement %d: activity %s belongs to another provider's catalogue event", i+1, id)
 	}
 	return nil
+}
+
+// activityMap is the mapped activities by IRI, kept in memory: every statement consults it
+// and it changes rarely (MapActivity resets it; other processes' changes show within 30 s).
+func (s *Service) activityMap(ctx context.Context) (map[string][]mapping, error) {
+	s.mu.Lock()
+	am, at := s.amap, s.amapAt
+	s.mu.Unlock()
+	if am != nil && time.Since(at) < 30*time.Second {
+		return am, nil
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT provider_id, activity_id, edition_id, verbs, min_score FROM xapi_activity_map`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	am = map[string][]mapping{}
+	for rows.Next() {
+		var m mapping
+		var act, verbs string
+		if err := rows.Scan(&m.provider, &act, &m.editionID, &verbs, &m.minScore); err != nil {
+			return nil, err
+		}
+		m.verbs = strings.Fields(verbs)
+		am[act] = append(am[act], m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.amap, s.amapAt = am, time.Now()
+	s.mu.Unlock()
+	return am, nil
+}
+
+func (s *Service) resetActivityMap() {
+	s.mu.Lock()
+	s.amap = nil
+	s.mu.Unlock()
 }
 
 // saveActivity keeps the latest definition of an activity object for the Activities resource.
@@ -265,6 +306,24 @@ func (s *Service) saveActivity(ctx context.Context, tx *sql.Tx, providerID int64
 		return nil
 	}
 	b, _ := json.Marshal(def)
+	// Most statements repeat their activity's definition: skip the upsert when this process
+	// last wrote the same one.
+	ck := strconv.FormatInt(providerID, 10) + " " + fmt.Sprint(o["id"])
+	sum := sha256Hex(b)
+	s.mu.Lock()
+	same := s.defs[ck] == sum
+	s.mu.Unlock()
+	if same {
+		return nil
+	}
+	defer func() {
+		s.mu.Lock()
+		if len(s.defs) > 100_000 {
+			s.defs = map[string]string{}
+		}
+		s.defs[ck] = sum
+		s.mu.Unlock()
+	}()
 	_, err := tx.ExecContext(ctx, `INSERT INTO xapi_activities (provider_id, id, definition_json) VALUES ($1,$2,$3)
 		ON CONFLICT (provider_id, id) DO UPDATE SET definition_json = excluded.definition_json WHERE xapi_activities.definition_json <> excluded.definition_json`,
 		providerID, o["id"], string(b))

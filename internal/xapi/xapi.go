@@ -43,8 +43,11 @@ type Service struct {
 	// Now is the clock (tests move it).
 	Now func() time.Time
 
-	mu    sync.Mutex
-	creds map[string]*Credential // by key, for the hot path; revocation evicts
+	mu     sync.Mutex
+	creds  map[string]*Credential // by key, for the hot path; revocation evicts
+	amap   map[string][]mapping   // mapped activities by IRI
+	amapAt time.Time
+	defs   map[string]string // provider and activity → hash of the definition last written
 }
 
 // New returns a service.
@@ -52,7 +55,7 @@ func New(d *db.DB, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{DB: d, Log: log, creds: map[string]*Credential{}}
+	return &Service{DB: d, Log: log, creds: map[string]*Credential{}, defs: map[string]string{}}
 }
 
 func (s *Service) now() time.Time {

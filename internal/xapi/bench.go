@@ -178,8 +178,8 @@ func (s *Service) Bench(ctx context.Context, handler http.Handler, providerID in
 				var keyRows [][]any
 				for _, p := range rows[i:min(i+per, n)] {
 					var seq int64
-					if err := tx.QueryRowContext(ctx, `INSERT INTO xapi_statements (id, provider_id, credential_id, stored, verb, registration, voids, content_sha, raw)
-						VALUES ($1,$2,$3,$4,$5,'','',$6,$7) RETURNING seq`, p.id, providerID, c.ID, fmtStored(time.Now()), p.verb, p.content, p.raw).Scan(&seq); err != nil {
+					if err := tx.QueryRowContext(ctx, `INSERT INTO xapi_statements (id, provider_id, credential_id, stored, verb_hash, registration, voids, content_sha, raw)
+						VALUES ($1,$2,$3,$4,$5,'','',$6,$7) RETURNING seq`, p.id, providerID, c.ID, fmtStored(time.Now()), keyHash(p.verb), p.content, p.raw).Scan(&seq); err != nil {
 						return err
 					}
 					for _, k := range p.keys {

@@ -172,9 +172,9 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 			ids[i] = p.id
 			// Insert first: a new id (the usual case) costs one statement, a known one a look-up.
 			var seq int64
-			err := tx.QueryRowContext(ctx, `INSERT INTO xapi_statements (id, provider_id, credential_id, stored, verb, registration, voids, content_sha, raw)
+			err := tx.QueryRowContext(ctx, `INSERT INTO xapi_statements (id, provider_id, credential_id, stored, verb_hash, registration, voids, content_sha, raw)
 				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (provider_id, id) DO NOTHING RETURNING seq`,
-				p.id, c.ProviderID, c.ID, storedKey, p.verb, p.reg, p.voids, p.content, p.raw).Scan(&seq)
+				p.id, c.ProviderID, c.ID, storedKey, keyHash(p.verb), p.reg, p.voids, p.content, p.raw).Scan(&seq)
 			if err == sql.ErrNoRows {
 				var have string
 				if err := tx.QueryRowContext(ctx, `SELECT content_sha FROM xapi_statements WHERE provider_id = $1 AND id = $2`, c.ProviderID, p.id).Scan(&have); err != nil {
@@ -189,15 +189,14 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 				return err
 			}
 			if p.voids != "" {
-				var targetVerb string
-				var targetSeq int64
-				err := tx.QueryRowContext(ctx, `SELECT seq, verb FROM xapi_statements WHERE provider_id = $1 AND id = $2`, c.ProviderID, p.voids).Scan(&targetSeq, &targetVerb)
+				var targetVerb, targetSeq int64
+				err := tx.QueryRowContext(ctx, `SELECT seq, verb_hash FROM xapi_statements WHERE provider_id = $1 AND id = $2`, c.ProviderID, p.voids).Scan(&targetSeq, &targetVerb)
 				switch {
 				case err == sql.ErrNoRows:
 					// The target may arrive later or belong to nobody we know: stored anyway.
 				case err != nil:
 					return err
-				case targetVerb == VerbVoided:
+				case targetVerb == keyHash(VerbVoided):
 					return badRequest("%s: a voiding statement cannot be voided", name(i, p.id))
 				default:
 					if _, err := tx.ExecContext(ctx, `UPDATE xapi_statements SET voided = 1 WHERE seq = $1`, targetSeq); err != nil {
@@ -421,7 +420,7 @@ func (s *Service) Find(ctx context.Context, c *Credential, q Query) (Result, err
 		w = append(w, "s.credential_id = "+arg(c.ID))
 	}
 	if q.Verb != "" {
-		w = append(w, "s.verb = "+arg(q.Verb))
+		w = append(w, "s.verb_hash = "+arg(keyHash(q.Verb)))
 	}
 	if q.Registration != "" {
 		w = append(w, "s.registration = "+arg(strings.ToLower(q.Registration)))

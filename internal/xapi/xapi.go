@@ -299,7 +299,7 @@ func canonicalContent(st obj) string {
 		c[k] = v
 	}
 	b, _ := json.Marshal(c)
-	return sha256Hex(b)[:32]
+	return sha256Hex(b)[:16]
 }
 
 // Actor returns the domain actor a credential acts as: its provider.

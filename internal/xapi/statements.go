@@ -159,7 +159,7 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 
 	ids := make([]string, len(ps))
 	pctx := domain.WithActor(ctx, c.Actor())
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.grouped(ctx, func(tx *sql.Tx) error {
 		var keyRows [][]any
 		for h, p := range parts {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO xapi_attachments (sha2, content_type, length, content) VALUES ($1,$2,$3,$4) ON CONFLICT (sha2) DO NOTHING`,

@@ -48,6 +48,9 @@ type Service struct {
 	amap   map[string][]mapping   // mapped activities by IRI
 	amapAt time.Time
 	defs   map[string]string // provider and activity → hash of the definition last written
+
+	groupOnce sync.Once
+	group     chan *groupJob // statement writes waiting for the committer (group.go)
 }
 
 // New returns a service.

@@ -52,6 +52,7 @@ var messages = map[string][2]string{
 	"xapi.done.learner":            {"Discente associato.", "Learner mapped."},
 	"xapi.done.activity":           {"Attività collegata.", "Activity linked."},
 	"xapi.prof.title":              {"Formazione dalle piattaforme e-learning", "Training from e-learning platforms"},
+	"xapi.link":                    {"Dalle piattaforme e-learning (xAPI)", "From e-learning platforms (xAPI)"},
 	"xapi.prof.intro":              {"Le partecipazioni e i crediti che le piattaforme dei provider hanno comunicato con xAPI, con lo statement che li ha prodotti.", "The participations and credits providers' platforms reported through xAPI, with the statement that produced them."},
 	"xapi.prof.none":               {"Nessuna formazione comunicata dalle piattaforme.", "No training reported by platforms."},
 	"xapi.col.platform":            {"Provider", "Provider"},

@@ -13,5 +13,7 @@ type caps struct {
 	certificateCaps
 	seedCaps
 	monitorCaps
+	indicatorsCaps
+	governanceCaps
 	xapiCaps
 }

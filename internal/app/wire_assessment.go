@@ -118,7 +118,7 @@ func init() {
 			fs := flag.NewFlagSet("import itembank", flag.ContinueOnError)
 			format := fs.String("format", "json", "json or csv")
 			bank := fs.Int64("bank", 0, "id of a draft bank")
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			if fs.NArg() != 1 || *bank == 0 {
@@ -142,7 +142,7 @@ func init() {
 			format := fs.String("format", "json", "json or csv")
 			bank := fs.Int64("bank", 0, "bank id (default: the newest)")
 			out := fs.String("out", "", "file (default: standard output)")
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			if *bank == 0 {
@@ -170,7 +170,7 @@ func init() {
 		Run: func(ctx context.Context, m *Main, args []string) error {
 			fs := flag.NewFlagSet("assess levels", flag.ContinueOnError)
 			check := fs.Bool("check", false, "compare only")
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			rep, err := m.Assess.RecomputeLevels(System(ctx), !*check)
@@ -188,7 +188,7 @@ func init() {
 			case "regenerate":
 				fs := flag.NewFlagSet("regenerate", flag.ContinueOnError)
 				persona := fs.Int64("persona", 0, "only this persona's professionals")
-				if err := fs.Parse(args[1:]); err != nil {
+				if err := parseFlags(fs, args[1:]); err != nil {
 					return err
 				}
 				rep, err := m.Assess.RegenerateObjectives(System(ctx), *persona, nil)
@@ -212,7 +212,7 @@ func init() {
 			scenario := fs.String("scenario", "gaps", "gaps or regenerate")
 			n := fs.Int("n", 20000, "professionals")
 			calls := fs.Int("calls", 5000, "gap computations timed (gaps)")
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			// The benchmark writes its own synthetic world, so it never runs on the platform's

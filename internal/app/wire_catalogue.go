@@ -163,7 +163,7 @@ func init() {
 			fs := flag.NewFlagSet("import events", flag.ContinueOnError)
 			format := fs.String("format", "", "csv or json (default from the file name)")
 			file, rest := firstArg(args)
-			if err := fs.Parse(rest); err != nil {
+			if err := parseFlags(fs, rest); err != nil {
 				return err
 			}
 			if file == "" {
@@ -196,7 +196,7 @@ func init() {
 			format := fs.String("format", "csv", "csv or json")
 			from := fs.String("from", "", "editions ending on or after this date")
 			to := fs.String("to", "", "events starting on or before this date")
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			return m.Catalogue.ExportEvents(ctx, *format, catalogue.ExportFilter{From: *from, To: *to}, m.Out)
@@ -210,7 +210,7 @@ func init() {
 			desc := fs.Bool("in-description", false, "match keywords in the description too")
 			csvOut := fs.String("csv", "", "also write the tables to this CSV file")
 			xlsxOut := fs.String("xlsx", "", "also write the tables to this XLSX file")
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			an, err := m.Catalogue.Analyse(ctx, catalogue.AnalysisQuery{Keywords: strings.Split(*kw, ","), From: *from, To: *to, InDescription: *desc})

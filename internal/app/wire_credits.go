@@ -28,6 +28,8 @@ type creditsCaps struct {
 func wireCredits(m *Main) error {
 	m.Credits = credits.New(m.DB, m.Jobs, m.Log)
 	m.Credits.Dossier = dossierObjectives{m.DB}
+	// A professional moved to another region or organisation takes their balance along.
+	m.Registry.OnMoved = append(m.Registry.OnMoved, m.Credits.RefreshBalances)
 	m.modules = append(m.modules, credits.WebModule{S: m.Credits})
 	m.starters = append(m.starters, namedFunc{"credit rules", m.Credits.EnsureRules})
 	return nil

@@ -73,7 +73,7 @@ func init() {
 		Run: func(ctx context.Context, m *Main, args []string) error {
 			fs := flag.NewFlagSet("persona reassign", flag.ContinueOnError)
 			fid := fs.Int64("framework", 0, "framework version id (default: the current published one)")
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			start := time.Now()
@@ -90,7 +90,7 @@ func init() {
 			fs := flag.NewFlagSet("persona copy", flag.ContinueOnError)
 			from := fs.Int64("from", 0, "source framework version id")
 			to := fs.Int64("to", 0, "target framework version id")
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			res, err := m.Persona.CopyPersonas(System(ctx), *from, *to)
@@ -105,7 +105,7 @@ func init() {
 		Run: func(ctx context.Context, m *Main, args []string) error {
 			fs := flag.NewFlagSet("persona bench", flag.ContinueOnError)
 			n := fs.Int("n", 0, "professionals to have (the missing ones are generated); 0 = those present")
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			rep, err := persona.BenchReassign(ctx, m.DB, *n)

@@ -42,7 +42,7 @@ func init() {
 		Run: func(ctx context.Context, m *Main, args []string) error {
 			fs := flag.NewFlagSet("import portfolio", flag.ContinueOnError)
 			format := fs.String("format", "json", "json, moodle or case")
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			if fs.NArg() != 1 {
@@ -74,7 +74,7 @@ func init() {
 			format := fs.String("format", "json", "json, moodle or case")
 			version := fs.String("version", "", "version id, or label (e.g. 0.1, or CODE:0.1); default the version in force")
 			out := fs.String("out", "", "output file (default standard output)")
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			id, err := resolveVersion(ctx, m.Portfolio, *version)

@@ -54,7 +54,7 @@ func init() {
 			if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 				file, args = args[0], args[1:]
 			}
-			if err := fs.Parse(args); err != nil {
+			if err := parseFlags(fs, args); err != nil {
 				return err
 			}
 			if file == "" && fs.NArg() > 0 {

@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,14 +36,19 @@ func init() {
 	registerCommand(Command{Path: "bench", Usage: "[--size S|M|L] [--scenario a,b] [--quick] [--history FILE] [--list]: esegue i benchmark", Run: runBench})
 }
 
-// defaultHistory is the history file kept in the repository, used when the command runs
-// from the repository root (where the bench folder is); elsewhere nothing is kept unless
-// --history says where.
-func defaultHistory() string {
-	if st, err := os.Stat("bench"); err == nil && st.IsDir() {
-		return "bench/history.jsonl"
+// defaultHistory is where seed and bench append their figures when --history is not given:
+// ESD_BENCH_HISTORY, else bench-history.jsonl in the data folder, next to the database the
+// figures describe (never a file of the working folder). The project's own record is
+// bench/history.jsonl, written with --history bench/history.jsonl.
+func defaultHistory(m *Main) string {
+	if v := os.Getenv("ESD_BENCH_HISTORY"); v != "" {
+		return v
 	}
-	return ""
+	dir := m.Config.DataDir
+	if dir == "" {
+		dir = "data"
+	}
+	return filepath.Join(dir, "bench-history.jsonl")
 }
 
 // seedSteps lists the steps of the world that the capabilities merged so far can write,
@@ -85,9 +92,9 @@ func runSeed(ctx context.Context, m *Main, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	size := fs.String("size", "S", "dataset size: S, M or L")
 	sd := fs.Int64("seed", seed.DefaultSeed, "random seed of the dataset")
-	hist := fs.String("history", defaultHistory(), "benchmark history file to append the seed's speed to (empty: none)")
+	hist := fs.String("history", defaultHistory(m), "benchmark history file to append the seed's speed to (empty: none)")
 	profs := fs.Int("professionals", 0, "override the number of professionals (quick trials; the dataset keeps its size name)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	sz, err := seed.ParseSize(*size)
@@ -101,6 +108,19 @@ func runSeed(ctx context.Context, m *Main, args []string) error {
 	return err
 }
 
+// seedCacheMiB is the writer's page cache during the seed: ESD_SEED_CACHE_MB (MiB), so that
+// at L the indexes being filled can stay in memory. Off by default (the server's 32 MB) until
+// a quiet seed L run shows it helps: the one loaded run tried with 2,048 MiB saw the WAL grow
+// to 5 GB without checkpointing, cause not yet found.
+func seedCacheMiB() int {
+	if v := os.Getenv("ESD_SEED_CACHE_MB"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return 0
+}
+
 // seedWorld seeds the dataset and reports its speed: per step rows/s next to a raw batch
 // insert measured just before on the same database, and the total time (for L the target
 // is 20 minutes on this machine).
@@ -108,6 +128,9 @@ func seedWorld(ctx context.Context, m *Main, sz seed.Size, sd int64, histPath st
 	steps, err := seedSteps(m)
 	if err != nil {
 		return nil, err
+	}
+	if err := m.DB.WidenWriteCache(ctx, seedCacheMiB()); err != nil {
+		return nil, fmt.Errorf("seed: writer cache: %w", err)
 	}
 	raw, err := bench.RawInsert(ctx, m.DB, 50_000)
 	if err != nil {
@@ -177,11 +200,11 @@ func runBench(ctx context.Context, m *Main, args []string) error {
 	quick := fs.Bool("quick", false, "short repetitions (CI smoke): checks that scenarios run, figures not comparable")
 	reps := fs.Int("reps", 3, "kept repetitions per scenario (at least 3)")
 	rate := fs.Float64("rate", 0, "open-loop arrival rate for the pages, requests/s (default 100)")
-	hist := fs.String("history", defaultHistory(), "history file (empty: none)")
+	hist := fs.String("history", defaultHistory(m), "history file (empty: none)")
 	list := fs.Bool("list", false, "list the scenarios and exit")
 	inproc := fs.Bool("inprocess-load", false, "run the load generator in this process (its CPU then includes the server's)")
 	sane := fs.Bool("require-sane", false, "fail a scenario whose figures are not positive finite numbers (CI smoke)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	ds, err := seed.Current(ctx, m.DB)

@@ -294,6 +294,30 @@ func (m Module) registerAPI(r *web.Routes) {
 			}
 			return m.S.Groups(c.Context(), oid)
 		})
+	r.API("GET /api/v1/organisations/{id}/objective-rules", web.Op{Summary: "An organisation's achievement rules: which completions achieve an objective", Tag: "objectives", Response: []ObjectiveRule{}, Roles: orgs},
+		func(c *web.Ctx) (any, error) {
+			oid, err := id(c)
+			if err != nil {
+				return nil, err
+			}
+			return m.S.ObjectiveRules(c.Context(), oid)
+		})
+	r.API("POST /api/v1/objective-rules", web.Op{Summary: "Add an achievement rule to an organisation (applies to completions recorded from now on)", Tag: "objectives", Request: ObjectiveRuleInput{}, Response: ObjectiveRule{}, Roles: orgs, Created: true},
+		func(c *web.Ctx) (any, error) {
+			var in ObjectiveRuleInput
+			if err := c.DecodeJSON(&in); err != nil {
+				return nil, err
+			}
+			return m.S.CreateObjectiveRule(c.Context(), in)
+		})
+	r.API("POST /api/v1/objective-rules/{id}/retire", web.Op{Summary: "Retire an achievement rule (what it achieved stays achieved)", Tag: "objectives", Response: ObjectiveRule{}, Roles: orgs},
+		func(c *web.Ctx) (any, error) {
+			rid, err := id(c)
+			if err != nil {
+				return nil, err
+			}
+			return m.S.RetireObjectiveRule(c.Context(), rid)
+		})
 	r.API("POST /api/v1/objective-groups", web.Op{Summary: "Create a team or unit", Tag: "objectives", Request: GroupInput{}, Response: Group{}, Roles: orgs, Created: true},
 		func(c *web.Ctx) (any, error) {
 			var in GroupInput

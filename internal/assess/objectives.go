@@ -64,6 +64,8 @@ type Objective struct {
 	AgreedBy       string     `json:"agreed_by,omitempty"`
 	StartedAt      *time.Time `json:"started_at,omitempty"`
 	AchievedAt     *time.Time `json:"achieved_at,omitempty"`
+	// AchievedRuleID is the organisation's rule that achieved it (0: the level was reached or a person marked it).
+	AchievedRuleID int64      `json:"achieved_rule_id,omitempty"`
 	ExpiredAt      *time.Time `json:"expired_at,omitempty"`
 	fromLevel      int
 }
@@ -89,14 +91,14 @@ func (o Objective) Due() string {
 
 const objectiveCols = `o.id, COALESCE(o.professional_id, 0), COALESCE(o.group_id, 0), COALESCE(g.name, ''), o.triennium, o.framework_id, o.line_id, o.line_code,
 	o.from_level, o.target_level, o.persona_target, o.due_date, o.priority, o.state, o.ecm_objective, o.ecm_inferred, o.source, o.adjusted, o.note,
-	o.created_at, o.updated_at, o.agreed_at, o.agreed_by, o.started_at, o.achieved_at, o.expired_at`
+	o.created_at, o.updated_at, o.agreed_at, o.agreed_by, o.started_at, o.achieved_at, o.expired_at, COALESCE(o.achieved_rule_id, 0)`
 
 func scanObjective(row interface{ Scan(...any) error }) (Objective, error) {
 	var o Objective
 	var agreed, started, achieved, expired sql.NullTime
 	err := row.Scan(&o.ID, &o.ProfessionalID, &o.GroupID, &o.GroupName, &o.Triennium, &o.FrameworkID, &o.LineID, &o.LineCode,
 		&o.fromLevel, &o.TargetLevel, &o.PersonaTarget, &o.DueDate, &o.Priority, &o.State, &o.ECMObjective, &o.ECMInferred, &o.Source, &o.Adjusted, &o.Note,
-		&o.CreatedAt, &o.UpdatedAt, &agreed, &o.AgreedBy, &started, &achieved, &expired)
+		&o.CreatedAt, &o.UpdatedAt, &agreed, &o.AgreedBy, &started, &achieved, &expired, &o.AchievedRuleID)
 	o.AgreedAt, o.StartedAt, o.AchievedAt, o.ExpiredAt = nullTime(agreed), nullTime(started), nullTime(achieved), nullTime(expired)
 	return o, err
 }

@@ -30,6 +30,7 @@ func (m Module) Register(routes *web.Routes) {
 	r.Nav(web.NavItem{Key: "assess.nav.gaps", Path: "/assessment/gaps", Roles: prof, Order: 21})
 	r.Nav(web.NavItem{Key: "assess.nav.objectives", Path: "/assessment/objectives", Roles: prof, Order: 22})
 	r.Nav(web.NavItem{Key: "assess.nav.staff", Path: "/assessment/staff", Roles: staff, Order: 40})
+	r.Nav(web.NavItem{Key: "assess.nav.rules", Path: "/assessment/rules", Roles: staff, Order: 42, Secondary: true})
 	r.Nav(web.NavItem{Key: "assess.nav.bank", Path: "/assessment/bank", Roles: []domain.Role{domain.RoleNational}, Order: 41, Secondary: true})
 
 	// Taking an assessment.
@@ -62,6 +63,9 @@ func (m Module) Register(routes *web.Routes) {
 	r.Page("POST /assessment/groups/{id}/members", m.memberPost)
 	r.Page("POST /assessment/groups/{id}/members/{pid}/remove", m.memberRemove)
 	r.Page("POST /assessment/groups/{id}/objectives", m.groupObjectivePost)
+	r.Page("GET /assessment/rules", m.rulesPage)
+	r.Page("POST /assessment/rules", m.rulesPost)
+	r.Page("POST /assessment/rules/{id}/retire", m.ruleRetire)
 	// National governance: the item bank and the level rule.
 	r.Page("GET /assessment/bank", m.banksPage)
 	r.Page("POST /assessment/bank", m.bankCreate)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -203,4 +204,66 @@ func (m Module) groupObjectivePost(c *web.Ctx) error {
 		return err
 	}
 	return c.Redirect(fmt.Sprintf("/assessment/groups/%d", id))
+}
+
+type rulesData struct {
+	Orgs  []OrgRef
+	OrgID int64
+	Rules []ObjectiveRule
+	Form  ObjectiveRuleInput
+}
+
+func (m Module) renderRules(c *web.Ctx, orgID int64, form ObjectiveRuleInput, formErr error) error {
+	formErr = Localize(formErr, c.T)
+	orgs, err := m.S.Organisations(c.Context())
+	if err != nil {
+		return err
+	}
+	d := rulesData{Orgs: orgs, OrgID: orgID, Form: form}
+	if d.OrgID == 0 {
+		d.OrgID = m.orgOf(c, orgs)
+	}
+	if d.OrgID != 0 {
+		if d.Rules, err = m.S.ObjectiveRules(c.Context(), d.OrgID); err != nil {
+			return err
+		}
+	}
+	return c.RenderForm("assess_rules", c.T("assess.rules.title"), d, formErr)
+}
+
+func (m Module) rulesPage(c *web.Ctx) error {
+	return m.renderRules(c, formInt64(c, "org"), ObjectiveRuleInput{}, nil)
+}
+
+func (m Module) rulesPost(c *web.Ctx) error {
+	in := ObjectiveRuleInput{OrganisationID: formInt64(c, "org"), LineCode: c.R.FormValue("line_code"), EventCode: c.R.FormValue("event_code"), Note: c.R.FormValue("note")}
+	if v := strings.TrimSpace(strings.ReplaceAll(c.R.FormValue("min_credits"), ",", ".")); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return m.renderRules(c, in.OrganisationID, in, domain.Invalid("min_credits", "%s", c.T("assess.rules.bad_credits")))
+		}
+		in.MinCredits = f
+	}
+	if in.OrganisationID == 0 && c.Actor.Role == domain.RoleOrganisation {
+		in.OrganisationID = c.Actor.OrganisationID
+	}
+	if _, err := m.S.CreateObjectiveRule(c.Context(), in); err != nil {
+		if domain.ErrorCode(err) == domain.EINVALID {
+			return m.renderRules(c, in.OrganisationID, in, err)
+		}
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("/assessment/rules?org=%d", in.OrganisationID))
+}
+
+func (m Module) ruleRetire(c *web.Ctx) error {
+	id, err := strconv.ParseInt(c.R.PathValue("id"), 10, 64)
+	if err != nil {
+		return domain.NotFound("rule")
+	}
+	r, err := m.S.RetireObjectiveRule(c.Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(fmt.Sprintf("/assessment/rules?org=%d", r.OrganisationID))
 }

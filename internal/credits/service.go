@@ -344,6 +344,28 @@ func (s *Service) DeleteParticipations(ctx context.Context, tx *sql.Tx, ids []in
 
 // ---- recomputing stored balances ----
 
+// RefreshBalances recomputes, inside the caller's transaction, the stored balances of
+// professionals whose region, organisation or profession changed (the registry's OnMoved
+// hook): the balances carry those keys for compliance, the ledger entries keep the ones of
+// the day they were earned. The caller has checked that the change is allowed.
+func (s *Service) RefreshBalances(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var have []int64
+	pg := s.DB.IsPostgres()
+	// Only professionals with a stored balance: a move of someone with no credits writes none.
+	err := forChunks(ids, 500, func(chunk []int64) error {
+		got, err := db.Int64s(ctx, tx, `SELECT DISTINCT professional_id FROM credit_balances WHERE professional_id IN (`+inList(pg, len(chunk))+`)`, anys(chunk)...)
+		have = append(have, got...)
+		return err
+	})
+	if err != nil || len(have) == 0 {
+		return err
+	}
+	return s.recompute(ctx, tx, s.Rules(), have)
+}
+
 type profInfo struct {
 	id, region, org int64
 	profession      int

@@ -105,6 +105,19 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{Read: r, Write: w, Dialect: SQLite, URL: path}, nil
 }
 
+// WidenWriteCache raises the page cache of the SQLite writer connection to mib MiB for a
+// bulk job such as the seed (nothing on PostgreSQL). At national size the random-key
+// indexes being filled (participations by edition, event and scope; credit entries; the
+// evidence) outgrow the 32 MB the server keeps, and every insert then re-reads index pages
+// from the OS. The server never calls it: its memory budget stays as Open sets it.
+func (d *DB) WidenWriteCache(ctx context.Context, mib int) error {
+	if d.Dialect != SQLite || mib <= 0 {
+		return nil
+	}
+	_, err := d.Write.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", mib*1024))
+	return err
+}
+
 // Close closes both pools.
 func (d *DB) Close() error {
 	err := d.Write.Close()

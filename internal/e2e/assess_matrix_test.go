@@ -98,8 +98,13 @@ func ensureAssessWorld(t testing.TB, w *World) {
 			t.Fatal(err)
 		}
 		w.IDs["group."+side] = g.ID
+		rule, err := s.CreateObjectiveRule(sys, assess.ObjectiveRuleInput{OrganisationID: w.IDs["org."+side], LineCode: "D3.A1.L03", Note: "Regola riservata " + side + "-5512"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.IDs["objrule."+side] = rule.ID
 	}
-	w.Markers = append(w.Markers, "Gruppo riservato B-7781")
+	w.Markers = append(w.Markers, "Gruppo riservato B-7781", "Regola riservata B-5512")
 	w.IDs["region.A"], w.IDs["region.B"] = w.RegionA, w.RegionB
 	db1, err := s.CreateBank(sys, cur.ID)
 	if err != nil {
@@ -193,6 +198,12 @@ func init() {
 			Form: form("line", "D5.A2.L01", "level", "2", "source", "validation", "pointer", "colloquio")},
 		Case{Name: "assess staff page", Method: "GET", Path: "/assessment/staff?org={org}", Allow: staffAllow},
 		Case{Name: "assess policy", Method: "POST", Path: "/assessment/policy", Allow: staffAllow, Form: form("org", "@org", "show_levels", "0"), Sides: []string{"A", "B"}},
+		Case{Name: "assess rules page", Method: "GET", Path: "/assessment/rules?org={org}", Allow: staffAllow},
+		Case{Name: "assess create rule", Method: "POST", Path: "/assessment/rules", Allow: staffAllow, Sides: []string{"A", "B"},
+			Form: func(w *World, side string) url.Values {
+				return url.Values{"org": {id(w, "org."+side)}, "line_code": {"D3.A1.L01"}, "min_credits": {"2,5"}}
+			}},
+		Case{Name: "assess retire rule", Method: "POST", Path: "/assessment/rules/{objrule}/retire", Allow: staffAllow, Form: form()},
 		Case{Name: "assess groups page", Method: "GET", Path: "/assessment/groups?org={org}", Allow: staffAllow},
 		Case{Name: "assess create group", Method: "POST", Path: "/assessment/groups", Allow: staffAllow, Sides: []string{"A", "B"},
 			Form: func(w *World, side string) url.Values {
@@ -247,6 +258,12 @@ func init() {
 		Case{Name: "api region policy", Method: "GET", Path: "/api/v1/regions/{region}/assessment-policy", Allow: inScope(domain.RoleRegional)},
 		Case{Name: "api set region policy", Method: "PUT", Path: "/api/v1/regions/{region}/assessment-policy", Allow: inScope(domain.RoleRegional),
 			JSON: func(w *World, side string) any { return assess.PolicyInput{ShowLevels: false} }},
+		Case{Name: "api org rules", Method: "GET", Path: "/api/v1/organisations/{org}/objective-rules", Allow: staffAllow},
+		Case{Name: "api create rule", Method: "POST", Path: "/api/v1/objective-rules", Allow: staffAllow, Sides: []string{"A", "B"},
+			JSON: func(w *World, side string) any {
+				return assess.ObjectiveRuleInput{OrganisationID: w.IDs["org."+side], LineCode: "D3.A1.L02", MinCredits: 4}
+			}},
+		Case{Name: "api retire rule", Method: "POST", Path: "/api/v1/objective-rules/{objrule}/retire", Allow: staffAllow},
 		Case{Name: "api org groups", Method: "GET", Path: "/api/v1/organisations/{org}/objective-groups", Allow: staffAllow},
 		Case{Name: "api create group", Method: "POST", Path: "/api/v1/objective-groups", Allow: staffAllow, Sides: []string{"A", "B"},
 			JSON: func(w *World, side string) any {

@@ -35,6 +35,28 @@ func TestCreditsOverHTTP(t *testing.T) {
 		if v.Balance.Counted != 130 || v.Balance.Earned != 146 || v.Balance.DossierBonus != 40 {
 			t.Fatalf("balance %+v", v.Balance)
 		}
+		// A move to another organisation takes the stored balance along (compliance counts
+		// the professional where they work now), in the move's own transaction.
+		orgOf := func() int64 {
+			var org int64
+			if err := w.Env.M.DB.Read.QueryRow(`SELECT organisation_id FROM credit_balances WHERE professional_id = $1 AND triennium = 2026`, pid).Scan(&org); err != nil {
+				t.Fatalf("stored balance: %v", err)
+			}
+			return org
+		}
+		if got := orgOf(); got != w.IDs["org.A"] {
+			t.Fatalf("balance organisation %d, want the ASL %d", got, w.IDs["org.A"])
+		}
+		res = w.Clients[domain.RoleNational].SendJSON("PUT", "/api/v1/professionals/"+itoa64(pid), map[string]any{
+			"codice_fiscale": "RSSMRA85T10A562S", "family_name": "Rossi", "given_name": "Mario", "email": "Mario.Rossi@example.it",
+			"professions": []map[string]int{{"profession": 14, "discipline": 85}}, "region_id": w.IDs["region.A"], "organisation_id": w.IDs["hospital.A"],
+			"employment": "dipendente", "care_setting": "ospedale", "job_role": "clinico"})
+		if res.Status != http.StatusOK {
+			t.Fatalf("move: %d %s", res.Status, res.Body)
+		}
+		if got := orgOf(); got != w.IDs["hospital.A"] {
+			t.Errorf("after the move the balance is still kept under organisation %d, want the hospital %d", got, w.IDs["hospital.A"])
+		}
 		me := w.Clients[domain.RoleProfessional]
 		res = me.PostForm("/credits/entries", url.Values{"kind": {"self_training"}, "credits": {"4,5"}, "earned_on": {"2026-06-01"}, "title": {"Lettura di linee guida"}})
 		if res.Status != http.StatusSeeOther {

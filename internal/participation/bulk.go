@@ -78,6 +78,23 @@ func (s *Service) applyMany(ctx context.Context, tx *sql.Tx, items []item, peopl
 			moves[evKeys[j]] = append(moves[evKeys[j]], ch)
 		}
 	}
+	// Then the organisations' achievement rules, for the objectives the levels did not meet.
+	if ra, ok := s.Evidence.(RuleAchiever); ok {
+		var cs []assess.RuleCompletion
+		for _, it := range items {
+			if it.c.State != StateCompleted || len(it.ed.Lines) == 0 {
+				continue
+			}
+			lines := make([]string, len(it.ed.Lines))
+			for i, l := range it.ed.Lines {
+				lines[i] = l.Code
+			}
+			cs = append(cs, assess.RuleCompletion{ProfessionalID: it.c.ProfessionalID, EventCode: it.ed.EventCode, Lines: lines, Credits: it.c.Credits})
+		}
+		if _, err := ra.AchieveByRules(ctx, tx, cs); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	const ncols = 20
 	args := make([]any, 0, len(items)*ncols)

@@ -100,6 +100,12 @@ type Evidence interface {
 	RecordTraining(ctx context.Context, tx *sql.Tx, evs []assess.TrainingEvidence) ([]assess.LevelChange, error)
 }
 
+// RuleAchiever marks achieved the objectives that an organisation's achievement rule says a
+// completion meets (assess.Service); the Evidence offers it when it can.
+type RuleAchiever interface {
+	AchieveByRules(ctx context.Context, tx *sql.Tx, cs []assess.RuleCompletion) (int, error)
+}
+
 // EvidenceWeights is the rule data that turns an event line's level into the level a
 // participation evidences: level × role weight × type weight, rounded half up; below 1 no
 // evidence. Configurable; the defaults say a teacher or speaker shows at least what the course

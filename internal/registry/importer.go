@@ -238,6 +238,7 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 		}
 		changedPairs := map[string]int64{}
 		var pairRows []*profRow
+		var movedIDs []int64
 		for i, row := range updates {
 			if err := s.updateProfessional(ctx, tx, ids[i], row); err != nil {
 				return conflictOn(err, fCF, tr(lang, "a professional with this codice fiscale is already registered"))
@@ -250,9 +251,15 @@ func (s *Service) ImportProfessionals(ctx context.Context, r io.Reader, opts Imp
 				changedPairs[row.code.Normalised] = ids[i]
 				pairRows = append(pairRows, row)
 			}
+			if after.RegionID != befores[i].RegionID || after.OrganisationID != befores[i].OrganisationID || after.Professions != befores[i].Professions {
+				movedIDs = append(movedIDs, ids[i])
+			}
 			rec.Add(audit.Change{Action: "update", Entity: "professional", EntityID: ids[i], RegionID: row.regionID, Before: befores[i], After: after})
 		}
 		if err := s.insertPairs(ctx, tx, pairRows, changedPairs); err != nil {
+			return err
+		}
+		if err := s.moved(ctx, tx, movedIDs); err != nil {
 			return err
 		}
 		rec.Add(audit.Change{Action: "import", Entity: "professional_import", EntityID: domain.RequestIDFrom(ctx), RegionID: scopeRegion(a),

@@ -603,6 +603,11 @@ func (s *Service) UpdateProfessional(ctx context.Context, id int64, in Professio
 				return err
 			}
 		}
+		if before.RegionID != after.RegionID || before.OrganisationID != after.OrganisationID || before.Professions != after.Professions {
+			if err := s.moved(ctx, tx, []int64{id}); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Change{Action: "update", Entity: "professional", EntityID: id, RegionID: r.regionID, Before: before, After: after})
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,9 +18,26 @@ import (
 type Service struct {
 	DB   *db.DB
 	Jobs *jobs.Runner // for imports run in the background; may be nil in tests
+	// OnMoved is called inside the write transaction with the professionals whose region,
+	// organisation or professions an update or an import changed, so that figures stored
+	// per professional with those keys (the credit balances) move with them.
+	OnMoved []func(ctx context.Context, tx *sql.Tx, ids []int64) error
 
 	mu  sync.Mutex
 	ref *refCache
+}
+
+// moved runs the OnMoved hooks for ids (none: nothing to do).
+func (s *Service) moved(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	for _, f := range s.OnMoved {
+		if err := f(ctx, tx, ids); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // New returns a registry service over d.

@@ -1,10 +1,15 @@
 package app
 
 import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
 	"os"
 	"strconv"
 	"time"
 
+	"esd/internal/domain"
 	"esd/internal/xapi"
 )
 
@@ -29,4 +34,39 @@ func wireXAPI(m *Main) error {
 	m.XAPI = s
 	m.modules = append(m.modules, xapi.WebModule{S: s})
 	return nil
+}
+
+func init() {
+	const purgeUsage = "[--days N]   elimina gli statement xAPI più vecchi della conservazione (ESD_XAPI_RETENTION_DAYS o --days)"
+	registerCommand(Command{Path: "xapi purge", Usage: purgeUsage,
+		Run: func(ctx context.Context, m *Main, args []string) error {
+			fs := flag.NewFlagSet("xapi purge", flag.ContinueOnError)
+			days := fs.Int("days", 0, "retention in days (default ESD_XAPI_RETENTION_DAYS)")
+			pos, err := parseInterspersed(fs, purgeUsage, m.Out, args)
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if len(pos) > 0 {
+				return usageError{fmt.Sprintf("argomento inatteso %q\nuso: esd xapi purge %s", pos[0], purgeUsage)}
+			}
+			if *days < 0 {
+				return usageError{"--days deve essere positivo"}
+			}
+			if *days > 0 {
+				m.XAPI.Retention = time.Duration(*days) * 24 * time.Hour
+			}
+			if m.XAPI.Retention == 0 {
+				fmt.Fprintln(m.Out, "nessuna conservazione impostata (ESD_XAPI_RETENTION_DAYS o --days): nulla da eliminare")
+				return nil
+			}
+			upTo, err := m.XAPI.Purge(domain.WithActor(ctx, domain.SystemActor))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Out, "statement xAPI eliminati fino alla sequenza %d (conservazione %.0f giorni)\n", upTo, m.XAPI.Retention.Hours()/24)
+			return nil
+		}})
 }

@@ -274,3 +274,40 @@ func urlQ(v any) string {
 	b, _ := json.Marshal(v)
 	return urlEsc(string(b))
 }
+
+// Retention: statements older than the configured period are purged (row, keys, projection
+// record); newer ones stay.
+func TestXAPIRetention(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d db.Dialect) {
+		w := startLRSWorld(t, d)
+		old, recent := newID(), newID()
+		svc := w.env.M.XAPI
+		svc.Now = func() time.Time { return time.Now().Add(-40 * 24 * time.Hour) }
+		st := stmt("old@example.it", attempted, "http://example.it/retention")
+		st["id"] = old
+		if r := w.post(t, "2.0.0", w.basic, st); r.Status != 200 {
+			t.Fatal(r.Status, r.Body)
+		}
+		svc.Now = nil
+		st["id"] = recent
+		if r := w.post(t, "2.0.0", w.basic, st); r.Status != 200 {
+			t.Fatal(r.Status, r.Body)
+		}
+		svc.Retention = 30 * 24 * time.Hour
+		defer func() { svc.Retention = 0 }()
+		if _, err := svc.Purge(w.env.Sys()); err != nil {
+			t.Fatal(err)
+		}
+		if r := w.do(t, "GET", "/xapi/statements?statementId="+old, "2.0.0", w.basic, nil, nil); r.Status != 404 {
+			t.Errorf("a statement older than the retention is still there: %d", r.Status)
+		}
+		if r := w.do(t, "GET", "/xapi/statements?statementId="+recent, "2.0.0", w.basic, nil, nil); r.Status != 200 {
+			t.Errorf("a recent statement was purged: %d", r.Status)
+		}
+		var keys int
+		w.env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM xapi_statement_keys k WHERE NOT EXISTS (SELECT 1 FROM xapi_statements s WHERE s.seq = k.seq)`).Scan(&keys)
+		if keys != 0 {
+			t.Errorf("%d orphan keys after the purge", keys)
+		}
+	})
+}

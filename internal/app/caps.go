@@ -16,4 +16,5 @@ type caps struct {
 	monitorCaps
 	indicatorsCaps
 	governanceCaps
+	xapiCaps
 }

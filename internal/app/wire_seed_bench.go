@@ -27,7 +27,7 @@ func capabilityScenarios(m *Main, ds seed.Dataset, quick bool) []bench.Scenario 
 		catalogueSearchScenario(m, quick), seededCatalogueSearchScenario(m, ds),
 		assessRegenerateScenario(m, quick), assessGapsScenario(m, quick), seededGapsScenario(m, ds, quick),
 		participationReportScenario(m, ds, quick), seededBalanceScenario(m, ds, quick), seededComplianceScenario(m, ds, quick),
-		seededRecomputeScenario(m, ds), monitorRebuildScenario(m, ds), monitorDashboardScenario(m, quick)}
+		seededRecomputeScenario(m, ds), monitorRebuildScenario(m, ds), monitorDashboardScenario(m, quick), xapiIngestScenario(m, quick)}
 }
 
 // participationReportScenario measures the import of a 10,000-participant rapporto evento

@@ -57,6 +57,9 @@ type Server struct {
 	// Extra login options and logout hooks registered by modules (external_login.go).
 	loginOptions []func(c *Ctx) []LoginOption
 	onLogout     []func(c *Ctx, tok string) string
+	// coExempt are path patterns whose handlers authenticate every request with header
+	// credentials (never cookies), so cross-origin requests cannot ride a session.
+	coExempt []string
 }
 
 // NavItem is one entry of the main menu, shown to the listed roles.
@@ -156,6 +159,11 @@ func (r *Routes) Messages(m map[string][2]string) { addMessages(m) }
 // or API wrapping; security middleware still applies.
 func (r *Routes) Handle(pattern string, h http.Handler) { r.s.mux.Handle(pattern, h) }
 
+// ExemptCrossOrigin lets cross-origin state-changing requests reach pattern (e.g. "/xapi/"):
+// only for handlers that ignore the session cookie and authenticate each request with its own
+// header credentials, as the xAPI LRS that browser-launched cmi5 content calls does.
+func (r *Routes) ExemptCrossOrigin(pattern string) { r.s.coExempt = append(r.s.coExempt, pattern) }
+
 // Server returns the server, for modules that need its services.
 func (r *Routes) Server() *Server { return r.s }
 
@@ -244,6 +252,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, domain.Forbidden("cross-origin request refused"))
 	}))
+	for _, p := range s.coExempt {
+		cop.AddInsecureBypassPattern(p)
+	}
 	protected := cop.Handler(s.authenticate(next))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()

@@ -13,4 +13,5 @@ type caps struct {
 	certificateCaps
 	seedCaps
 	monitorCaps
+	exportsCaps
 }

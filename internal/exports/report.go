@@ -74,7 +74,7 @@ func scale(ind string) float64 {
 // a regional referent asking for another region gets ENOTFOUND and no file.
 func (s *Service) Report(ctx context.Context, rq ReportQuery, lang string) (*Report, error) {
 	a := domain.ActorFrom(ctx)
-	if _, err := domain.Require(ctx, domain.RoleNational, domain.RoleRegional, domain.RoleOrganisation, domain.RoleAnalyst); err != nil {
+	if _, err := domain.Require(ctx, viewerRoles...); err != nil {
 		return nil, err
 	}
 	s.Monitor.Start()

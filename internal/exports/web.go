@@ -44,6 +44,9 @@ func (m WebModule) Register(r *web.Routes) {
 		func(c *web.Ctx) (any, error) { return m.file(c) })
 }
 
+// viewerRoles see the aggregates and so the report.
+var viewerRoles = []domain.Role{domain.RoleNational, domain.RoleRegional, domain.RoleOrganisation, domain.RoleAnalyst}
+
 // reportQuery reads ?region=, ?period= and ?ind= (malformed values are EINVALID naming the
 // parameter; the scope is checked by the report itself).
 func reportQuery(c *web.Ctx) (ReportQuery, error) {
@@ -55,6 +58,10 @@ func reportQuery(c *web.Ctx) (ReportQuery, error) {
 }
 
 func (m WebModule) report(c *web.Ctx) (*web.Download, error) {
+	// Who may ask comes before what they asked: a provider learns nothing from a 422.
+	if _, err := domain.Require(c.Context(), viewerRoles...); err != nil {
+		return nil, err
+	}
 	q, err := reportQuery(c)
 	if err != nil {
 		return nil, err

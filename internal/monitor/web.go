@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/url"
+	"strconv"
 
 	"esd/internal/chart"
 	"esd/internal/domain"
@@ -193,6 +195,7 @@ func (m WebModule) dashboard(c *web.Ctx) error {
 	}
 	data["Options"] = opts
 	data["CSV"], data["XLSX"] = exportURLs(q)
+	data["Report"] = reportURL(q)
 	return c.Render("monitor_dashboard", msg(lang, "monitor.title"), data)
 }
 
@@ -200,6 +203,20 @@ func exportURL(q Query, table, format string) string {
 	v := q.Values()
 	v.Set("table", table)
 	return "/monitor/export." + format + "?" + v.Encode()
+}
+
+// reportURL is the link to the PDF report (package exports) of the dashboard's region and
+// period.
+func reportURL(q Query) string {
+	v := url.Values{}
+	if q.Region != 0 {
+		v.Set("region", strconv.FormatInt(q.Region, 10))
+	}
+	if q.Period != "" {
+		v.Set("period", q.Period)
+	}
+	v.Set("ind", q.Indicator)
+	return "/monitor/report.pdf?" + v.Encode()
 }
 
 // exportURLs are the CSV and XLSX links of every dashboard table.

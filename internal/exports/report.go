@@ -159,7 +159,7 @@ func (s *Service) Report(ctx context.Context, rq ReportQuery, lang string) (*Rep
 		name := msg(lang, "monitor.compare."+t.By) + ": " + msg(lang, "monitor.ind."+ind)
 		d.Heading(name, 2)
 		if b := bars(t, lang); len(b) > 0 {
-			d.Bars(name, b, scale(ind))
+			d.Bars("", b, scale(ind)) // the heading above is its title
 			d.Small(msg(lang, "exp.report.chart.note"))
 		}
 		rows := make([][]string, 0, len(t.Rows)+1)

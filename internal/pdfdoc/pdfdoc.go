@@ -292,7 +292,7 @@ type Bar struct {
 	Missing bool
 }
 
-// Bars draws a horizontal bar chart: a title, one row per bar with its label on the left, the
+// Bars draws a horizontal bar chart: a title (none when ""), one row per bar with its label on the left, the
 // bar scaled to top (the largest value when top ≤ 0) and its value printed after it, so the
 // chart carries its own numbers and reads without colour.
 func (d *Doc) Bars(title string, bars []Bar, top float64) {
@@ -309,8 +309,10 @@ func (d *Doc) Bars(title string, bars []Bar, top float64) {
 	textW := 24.0
 	barW := d.ContentWidth() - labelW - textW - 2
 	d.EnsureSpace(2*lh + 4)
-	d.Text(title, 10, true)
-	d.Gap(1)
+	if title != "" {
+		d.Text(title, 10, true)
+		d.Gap(1)
+	}
 	for _, b := range bars {
 		d.EnsureSpace(lh)
 		y := d.f.GetY()

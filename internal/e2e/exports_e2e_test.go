@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -13,9 +15,11 @@ import (
 	"strings"
 	"testing"
 
+	"esd/internal/app"
 	"esd/internal/apptest"
 	"esd/internal/db"
 	"esd/internal/dbtest"
+	"esd/internal/domain"
 	"esd/internal/exports"
 	"esd/internal/pdfdoc/pdftest"
 )
@@ -90,6 +94,25 @@ func TestExportsReportAndOpenData(t *testing.T) {
 			t.Errorf("%d suppressed organisations but the report does not say so", hidden)
 		}
 		t.Logf("Toscana report: %d bytes, %d organisations shown, %d suppressed", len(pdf), shown, hidden)
+
+		// The CLI's usage: --help exits 0 with the flags, usage mistakes exit 2, an unknown
+		// region names itself.
+		if out := runCommand(t, env, "export", "monitor-report", "--help"); !strings.Contains(out, "-region") {
+			t.Errorf("help: %q", out)
+		}
+		for _, args := range [][]string{{"export", "monitor-report", "--region", "090"}, {"export", "monitor-report", "--bogus"}, {"export", "opendata"},
+			{"export", "opendata", "--out", dir, "extra"}, {"export", "opendata", "--out", dir, "--publisher-ipa", "r_toscan"}} {
+			cmd, rest, _ := app.FindCommand(args)
+			err := cmd.Run(app.System(context.Background()), env.M, rest)
+			var ec interface{ ExitCode() int }
+			if !errors.As(err, &ec) || ec.ExitCode() != 2 {
+				t.Errorf("%v: %v, want a usage error", args, err)
+			}
+		}
+		cmd, rest, _ := app.FindCommand([]string{"export", "monitor-report", "--region", "IT-99", "--out", pdfPath})
+		if err := cmd.Run(app.System(context.Background()), env.M, rest); domain.ErrorCode(err) != domain.EINVALID || !strings.Contains(err.Error(), "IT-99") {
+			t.Errorf("unknown region: %v", err)
+		}
 
 		// Over the web the regional referent gets their region; a forged region is 404, no PDF.
 		r := regional.Get("/monitor/report.pdf?period=2026")

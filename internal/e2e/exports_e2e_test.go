@@ -3,10 +3,10 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"os"

@@ -126,7 +126,7 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 
 // wiring lists, in dependency order, the functions that build each capability's services,
 // web module, start-up steps, demo data and commands. Each lives in its own wire_*.go file.
-var wiring = []func(m *Main) error{wireRegistry, wirePortfolio, wirePersona, wireAssessment, wireCatalogue, wireCredits, wireParticipation, wireCertificate, wireIdentity, wireSeed, wireMonitor, wireIndicators, wireGovernance, wireXAPI}
+var wiring = []func(m *Main) error{wireRegistry, wirePortfolio, wirePersona, wireAssessment, wireCatalogue, wireCredits, wireParticipation, wireCertificate, wireIdentity, wireSeed, wireMonitor, wireIndicators, wireGovernance, wireXAPI, wireExports}
 
 // EnsureAdmin creates the first national account on an empty database and prints its
 // password once.

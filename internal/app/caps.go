@@ -17,4 +17,5 @@ type caps struct {
 	indicatorsCaps
 	governanceCaps
 	xapiCaps
+	exportsCaps
 }

@@ -3,7 +3,6 @@ package assess
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"sort"
@@ -12,6 +11,7 @@ import (
 
 	"esd/internal/domain"
 	"esd/internal/pdfdoc"
+	"esd/internal/tabular"
 )
 
 // Dossier is the individual dossier formativo of a professional for the triennium: their ESD
@@ -130,18 +130,24 @@ func StateLabel(state, lang string) string {
 	return state
 }
 
-// WriteCSV writes the dossier as CSV, one objective per row.
+// WriteCSV writes the dossier as CSV for Italian Excel, one objective per row.
 func (d Dossier) WriteCSV(w io.Writer, lang string) error {
 	en := lang == "en"
-	cw := csv.NewWriter(w)
 	head := []string{"triennio", "obiettivo_ecm", "nome_obiettivo_ecm", "tipo", "gruppo", "linea", "titolo_linea", "livello_attuale", "livello_obiettivo",
 		"scadenza", "priorita", "stato", "concordato_il", "note"}
 	if en {
 		head = []string{"triennium", "ecm_objective", "ecm_objective_name", "kind", "group", "line", "line_title", "current_level", "target_level",
 			"due_date", "priority", "state", "agreed_at", "note"}
 	}
-	if err := cw.Write(head); err != nil {
-		return err
+	// The one table writer (package tabular): Italian Excel's ';', BOM and CRLF, and the free
+	// text (names, notes) defused if a spreadsheet would run it as a formula.
+	t := tabular.Table{Name: "dossier", Lang: lang}
+	for i, h := range head {
+		c := tabular.Column{Key: h}
+		if i == 7 || i == 8 || i == 10 {
+			c.Kind = tabular.Int
+		}
+		t.Columns = append(t.Columns, c)
 	}
 	for _, sec := range d.Sections {
 		for _, o := range sec.Objectives {
@@ -149,22 +155,19 @@ func (d Dossier) WriteCSV(w io.Writer, lang string) error {
 			if o.GroupID != 0 {
 				kind = pick(en, "di gruppo", "group")
 			}
-			from := ""
+			var from any
 			if o.FromLevel != nil {
-				from = strconv.Itoa(*o.FromLevel)
+				from = *o.FromLevel
 			}
 			agreed := ""
 			if o.AgreedAt != nil {
 				agreed = o.AgreedAt.Format("2006-01-02")
 			}
-			if err := cw.Write([]string{d.Triennium, sec.Code, sec.Name, kind, o.GroupName, o.LineCode, o.LineTitle, from, strconv.Itoa(o.TargetLevel),
-				o.DueDate, strconv.Itoa(o.Priority), StateLabel(o.State, lang), agreed, o.Note}); err != nil {
-				return err
-			}
+			t.Add(d.Triennium, sec.Code, sec.Name, kind, o.GroupName, o.LineCode, o.LineTitle, from, o.TargetLevel,
+				o.DueDate, o.Priority, StateLabel(o.State, lang), agreed, o.Note)
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return t.WriteCSV(w)
 }
 
 // WritePDF writes the dossier as a printable PDF document (pdfdoc: embedded Unicode fonts, so

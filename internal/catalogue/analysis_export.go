@@ -1,42 +1,37 @@
 package catalogue
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/xuri/excelize/v2"
+
+	"esd/internal/tabular"
 )
 
 var analysisHeader = []string{"tabella", "chiave", "etichetta", "totale", "RES", "FAD", "FSC", "blended", "con_parole_chiave"}
 
-func rowRecord(t Table, r Row) []string {
-	kw := ""
-	if t.Keyword {
-		kw = strconv.Itoa(r.Keyword)
-	}
-	return []string{t.Name, r.Key, r.Label, strconv.Itoa(r.Total), strconv.Itoa(r.RES), strconv.Itoa(r.FAD), strconv.Itoa(r.FSC),
-		strconv.Itoa(r.Blended), kw}
-}
-
-// WriteCSV writes every table of the analysis in one ;-separated UTF-8 file, one row per
-// table row, with the table's name in the first column.
+// WriteCSV writes every table of the analysis in one file for Italian Excel (package
+// tabular: BOM, ';', CRLF), one row per table row, with the table's name in the first column.
 func (an Analysis) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	cw.Comma = ';'
-	if err := cw.Write(analysisHeader); err != nil {
-		return err
+	t := tabular.Table{Name: "analisi-catalogo"}
+	for i, h := range analysisHeader {
+		c := tabular.Column{Key: h}
+		if i >= 3 {
+			c.Kind = tabular.Int
+		}
+		t.Columns = append(t.Columns, c)
 	}
-	for _, t := range an.Tables() {
-		for _, r := range t.Rows {
-			if err := cw.Write(rowRecord(t, r)); err != nil {
-				return err
+	for _, at := range an.Tables() {
+		for _, r := range at.Rows {
+			var kw any
+			if at.Keyword {
+				kw = r.Keyword
 			}
+			t.Add(at.Name, r.Key, r.Label, r.Total, r.RES, r.FAD, r.FSC, r.Blended, kw)
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return t.WriteCSV(w)
 }
 
 // WriteXLSX writes the analysis as a workbook with one sheet per table, numbers as numbers.

@@ -1,9 +1,7 @@
 package credits
 
 import (
-	"bytes"
 	"embed"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,6 +11,7 @@ import (
 
 	"esd/internal/chart"
 	"esd/internal/domain"
+	"esd/internal/tabular"
 	"esd/internal/web"
 )
 
@@ -366,17 +365,17 @@ func (m WebModule) complianceCSV(c *web.Ctx) (*web.Download, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Comma = ';'
-	_ = w.Write([]string{"triennium", "scope", "breakdown", "key", "label", "professionals", "compliant", "on_track", "behind", "compliant_share", "on_track_share", "behind_share"})
+	// One writer for every table download (package tabular): BOM, ';', CRLF, decimal comma,
+	// text that a spreadsheet would run as a formula defused.
+	t := tabular.Table{Name: "conformita-ecm", Columns: []tabular.Column{{Key: "triennium"}, {Key: "scope"}, {Key: "breakdown"}, {Key: "key"}, {Key: "label"},
+		{Key: "professionals", Kind: tabular.Int}, {Key: "compliant", Kind: tabular.Int}, {Key: "on_track", Kind: tabular.Int}, {Key: "behind", Kind: tabular.Int},
+		{Key: "compliant_share", Kind: tabular.Number, Decimals: 3}, {Key: "on_track_share", Kind: tabular.Number, Decimals: 3}, {Key: "behind_share", Kind: tabular.Number, Decimals: 3}}}
 	row := func(kind string, g Group) {
 		if g.Suppressed {
-			_ = w.Write([]string{v.Label, v.ScopeName, kind, fmt.Sprint(g.Key), g.Label, "< 5", "", "", "", "", "", ""})
+			t.Add(v.Label, v.ScopeName, kind, fmt.Sprint(g.Key), g.Label, "< 5")
 			return
 		}
-		_ = w.Write([]string{v.Label, v.ScopeName, kind, fmt.Sprint(g.Key), g.Label, fmt.Sprint(g.Professionals), fmt.Sprint(g.Compliant), fmt.Sprint(g.OnTrack),
-			fmt.Sprint(g.Behind), fmt.Sprintf("%.3f", g.CompliantShare), fmt.Sprintf("%.3f", g.OnTrackShare), fmt.Sprintf("%.3f", g.BehindShare)})
+		t.Add(v.Label, v.ScopeName, kind, fmt.Sprint(g.Key), g.Label, g.Professionals, g.Compliant, g.OnTrack, g.Behind, g.CompliantShare, g.OnTrackShare, g.BehindShare)
 	}
 	row("total", v.Total)
 	for _, g := range v.ByProfession {
@@ -385,8 +384,7 @@ func (m WebModule) complianceCSV(c *web.Ctx) (*web.Download, error) {
 	for _, g := range v.ByUnit {
 		row(v.UnitKind, g)
 	}
-	w.Flush()
-	return &web.Download{ContentType: "text/csv; charset=utf-8", Filename: fmt.Sprintf("conformita-ecm-%d.csv", v.Triennium), Body: b.Bytes()}, nil
+	return &web.Download{ContentType: tabular.ContentTypeCSV, Filename: fmt.Sprintf("conformita-ecm-%d.csv", v.Triennium), Body: t.CSV()}, nil
 }
 
 // webMessages are the pages' texts, Italian first then English.

@@ -163,7 +163,7 @@ func TestAssessJourneyInTheBrowser(t *testing.T) {
 			t.Fatalf("dossier PDF: %s %.100s", pdf.Header.Get("Content-Type"), pdf.Body)
 		}
 		csv := oc.Get(fmt.Sprintf("/professionals/%d/dossier.csv", prof))
-		if !strings.HasPrefix(csv.Body, "triennio,obiettivo_ecm") || !strings.Contains(csv.Body, ",17,") || !strings.Contains(csv.Body, "concordato") {
+		if !strings.HasPrefix(csv.Body, "\ufefftriennio;obiettivo_ecm") || !strings.Contains(csv.Body, ";17;") || !strings.Contains(csv.Body, "concordato") {
 			t.Fatalf("dossier CSV: %.400s", csv.Body)
 		}
 		if page := pc.Get(fmt.Sprintf("/professionals/%d/dossier", prof)); page.Status != 200 || !strings.Contains(page.Body, "Obiettivo formativo ECM 17") {

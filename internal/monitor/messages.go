@@ -73,6 +73,8 @@ var Messages = map[string][2]string{
 	"monitor.after":                {"Dopo", "After"},
 	"monitor.line":                 {"Linea", "Line"},
 	"monitor.csv":                  {"scarica CSV", "download CSV"},
+	"monitor.report":               {"Rapporto PDF di questa regione e periodo", "PDF report of this region and period"},
+	"monitor.xlsx":                 {"scarica Excel (XLSX)", "download Excel (XLSX)"},
 	"monitor.csv.label":            {"Voce", "Item"},
 	"monitor.csv.population":       {"Professionisti", "Professionals"},
 	"monitor.csv.numerator":        {"Numeratore", "Numerator"},

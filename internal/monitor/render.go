@@ -1,9 +1,7 @@
 package monitor
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"html"
 	"math"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"esd/internal/domain"
+	"esd/internal/tabular"
 )
 
 // Values is the query as URL parameters (the filters a link keeps).
@@ -242,60 +241,26 @@ func MapSVG(g *Geo, rows []Row, ind, lang, title string, href func(Row) string) 
 	return b.String()
 }
 
-// CSV writes rows for Italian Excel: a BOM, ';' separators, decimal commas, and text cells that
-// a spreadsheet would run as a formula (= + - @, tab, carriage return) prefixed with a quote.
+// CSV writes text rows for Italian Excel through the one table writer (package tabular): a
+// BOM, ';' separators, CRLF, and text cells a spreadsheet would run as a formula defused.
 func CSV(header []string, rows [][]string) []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.Comma = ';'
-	_ = w.Write(header)
+	t := tabular.Table{}
+	for _, h := range header {
+		t.Columns = append(t.Columns, tabular.Column{Label: h})
+	}
 	for _, r := range rows {
-		out := make([]string, len(r))
+		vals := make([]any, len(r))
 		for i, c := range r {
-			out[i] = neutralise(c)
+			vals[i] = c
 		}
-		_ = w.Write(out)
+		t.Rows = append(t.Rows, vals)
 	}
-	w.Flush()
-	return buf.Bytes()
-}
-
-// neutralise defuses a cell a spreadsheet would evaluate; numbers ("-1,5") stay numbers.
-func neutralise(c string) string {
-	if c == "" {
-		return c
-	}
-	switch c[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		if _, err := strconv.ParseFloat(strings.Replace(c, ",", ".", 1), 64); err == nil {
-			return c
-		}
-		return "'" + c
-	}
-	return c
+	return t.CSV()
 }
 
 // TableCSV is a table as CSV: label, population, numerator, value (empty when suppressed) and
 // a suppressed flag.
-func TableCSV(t Table, lang string) []byte {
-	head := []string{msg(lang, "monitor.csv.label"), msg(lang, "monitor.csv.population"), msg(lang, "monitor.csv.numerator"),
-		msg(lang, "monitor.ind."+t.Query.Indicator), msg(lang, "monitor.csv.suppressed")}
-	var rows [][]string
-	add := func(label string, c Cell) {
-		if c.Hidden {
-			rows = append(rows, []string{label, "", "", "", msg(lang, "monitor.yes")})
-			return
-		}
-		rows = append(rows, []string{label, strconv.FormatInt(c.Pop, 10), strconv.FormatInt(c.Num, 10),
-			strings.TrimSuffix(Format(t.Query.Indicator, c, lang), " %"), msg(lang, "monitor.no")})
-	}
-	for _, r := range t.Rows {
-		add(r.Label, r.Cell)
-	}
-	add(msg(lang, "monitor.total"), t.Total)
-	return CSV(head, rows)
-}
+func TableCSV(t Table, lang string) []byte { return Tabular(t, lang).CSV() }
 
 func invalidParam(name, v string) error {
 	return domain.Invalid(name, "%q is not a valid id", v)

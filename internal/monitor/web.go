@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/url"
 	"strconv"
 
 	"esd/internal/chart"
 	"esd/internal/domain"
+	"esd/internal/tabular"
 	"esd/internal/web"
 )
 
@@ -30,6 +32,7 @@ func (m WebModule) Register(r *web.Routes) {
 	r.Home(m.homePanel())
 	r.Page("GET /monitor", m.dashboard)
 	r.Page("GET /monitor/export.csv", m.exportCSV)
+	r.Page("GET /monitor/export.xlsx", m.exportXLSX)
 	m.registerAPI(r)
 }
 
@@ -192,16 +195,38 @@ func (m WebModule) dashboard(c *web.Ctx) error {
 		return err
 	}
 	data["Options"] = opts
-	data["CSV"] = map[string]string{
-		"main": exportURL(q, "main"), "persona": exportURL(q, "persona"), "heatmap": exportURL(q, "heatmap"), "lines": exportURL(q, "lines"),
-	}
+	data["CSV"], data["XLSX"] = exportURLs(q)
+	data["Report"] = reportURL(q)
 	return c.Render("monitor_dashboard", msg(lang, "monitor.title"), data)
 }
 
-func exportURL(q Query, table string) string {
+func exportURL(q Query, table, format string) string {
 	v := q.Values()
 	v.Set("table", table)
-	return "/monitor/export.csv?" + v.Encode()
+	return "/monitor/export." + format + "?" + v.Encode()
+}
+
+// reportURL is the link to the PDF report (package exports) of the dashboard's region and
+// period.
+func reportURL(q Query) string {
+	v := url.Values{}
+	if q.Region != 0 {
+		v.Set("region", strconv.FormatInt(q.Region, 10))
+	}
+	if q.Period != "" {
+		v.Set("period", q.Period)
+	}
+	v.Set("ind", q.Indicator)
+	return "/monitor/report.pdf?" + v.Encode()
+}
+
+// exportURLs are the CSV and XLSX links of every dashboard table.
+func exportURLs(q Query) (csv, xlsx map[string]string) {
+	csv, xlsx = map[string]string{}, map[string]string{}
+	for _, t := range ExportTables {
+		csv[t], xlsx[t] = exportURL(q, t, "csv"), exportURL(q, t, "xlsx")
+	}
+	return csv, xlsx
 }
 
 // heatCell is a heat-map cell as the page shows it.
@@ -249,14 +274,26 @@ func beforeAfterChart(lines []LineChange, lang string) template.HTML {
 
 // exportCSV sends one of the dashboard's tables as CSV, suppressed as on the page.
 func (m WebModule) exportCSV(c *web.Ctx) error {
-	d, err := m.csv(c)
+	d, err := m.download(c, "csv")
 	if err != nil {
 		return err
 	}
 	return c.WriteDownload(d)
 }
 
-func (m WebModule) csv(c *web.Ctx) (*web.Download, error) {
+// exportXLSX sends one of the dashboard's tables as an XLSX workbook.
+func (m WebModule) exportXLSX(c *web.Ctx) error {
+	d, err := m.download(c, "xlsx")
+	if err != nil {
+		return err
+	}
+	return c.WriteDownload(d)
+}
+
+func (m WebModule) csv(c *web.Ctx) (*web.Download, error) { return m.download(c, "csv") }
+
+// download is a dashboard table (?table=) in a format, through the one table writer.
+func (m WebModule) download(c *web.Ctx, format string) (*web.Download, error) {
 	m.S.Start()
 	ctx, lang := c.Context(), c.Lang
 	if _, err := requireViewer(ctx); err != nil {
@@ -267,65 +304,22 @@ func (m WebModule) csv(c *web.Ctx) (*web.Download, error) {
 		return nil, err
 	}
 	table := c.R.URL.Query().Get("table")
-	var body []byte
-	switch table {
-	case "main", "", "persona", "region", "organisation", "profession", "area", "period":
-		by := table
-		switch table {
-		case "main", "":
-			by = mainBreakdown(domain.ActorFrom(ctx), q)
-		}
-		t, err := m.S.Table(ctx, q, by, lang)
-		if err != nil {
-			return nil, err
-		}
-		body = TableCSV(t, lang)
-	case "heatmap":
-		h, err := m.S.Heatmap(ctx, q, lang)
-		if err != nil {
-			return nil, err
-		}
-		head := []string{msg(lang, "monitor.persona"), msg(lang, "monitor.area"), msg(lang, "monitor.csv.population"), msg(lang, "monitor.ind."+h.Query.Indicator), msg(lang, "monitor.csv.suppressed")}
-		var rows [][]string
-		for _, r := range h.Rows {
-			for i, cell := range r.Cells {
-				if cell.Empty {
-					continue
-				}
-				rows = append(rows, cellRowCSV([]string{r.Label, h.Areas[i].Code}, h.Query.Indicator, cell, lang))
-			}
-		}
-		body = CSV(head, rows)
-	case "lines":
-		lines, _, err := m.S.BeforeAfter(ctx, q, lang)
-		if err != nil {
-			return nil, err
-		}
-		head := []string{msg(lang, "monitor.line"), msg(lang, "monitor.csv.label"), msg(lang, "monitor.csv.population"), msg(lang, "monitor.before"), msg(lang, "monitor.after"), msg(lang, "monitor.csv.suppressed")}
-		var rows [][]string
-		for _, l := range lines {
-			if l.Before.Hidden {
-				rows = append(rows, []string{l.Code, l.Label, "", "", "", msg(lang, "monitor.yes")})
-				continue
-			}
-			rows = append(rows, []string{l.Code, l.Label, strconv.FormatInt(l.Before.Pop, 10), Format("level", l.Before, lang), Format("level", l.After, lang), msg(lang, "monitor.no")})
-		}
-		body = CSV(head, rows)
-	default:
-		return nil, domain.Invalid("table", "unknown table %q (main, persona, heatmap, lines)", table)
+	t, err := m.S.ExportTable(ctx, q, table, lang)
+	if err != nil {
+		return nil, err
 	}
-	name := "monitoraggio-" + table + ".csv"
 	if table == "" {
-		name = "monitoraggio-main.csv"
+		table = "main"
 	}
-	return &web.Download{ContentType: "text/csv; charset=utf-8", Filename: name, Body: body}, nil
-}
-
-func cellRowCSV(lead []string, ind string, c Cell, lang string) []string {
-	if c.Hidden {
-		return append(lead, "", "", msg(lang, "monitor.yes"))
+	name := "monitoraggio-" + table + "." + format
+	if format == "xlsx" {
+		b, err := t.XLSX()
+		if err != nil {
+			return nil, err
+		}
+		return &web.Download{ContentType: tabular.ContentTypeXLSX, Filename: name, Body: b}, nil
 	}
-	return append(lead, strconv.FormatInt(c.Pop, 10), Format(ind, c, lang), msg(lang, "monitor.no"))
+	return &web.Download{ContentType: tabular.ContentTypeCSV, Filename: name, Body: t.CSV()}, nil
 }
 
 // Status is the state of the aggregates.
@@ -380,6 +374,8 @@ func (m WebModule) registerAPI(r *web.Routes) {
 		func(c *web.Ctx) (any, error) { return s.FilterOptions(c.Context(), c.Lang) })
 	r.API("GET /api/v1/monitor/export.csv", web.Op{Summary: "A dashboard table as CSV for Italian Excel (?table=main|persona|heatmap|lines and the filters)", Tag: "monitor", RawResponse: "text/csv", Roles: roles},
 		func(c *web.Ctx) (any, error) { return m.csv(c) })
+	r.API("GET /api/v1/monitor/export.xlsx", web.Op{Summary: "A dashboard table as an XLSX workbook (?table=main|persona|heatmap|lines and the filters)", Tag: "monitor", RawResponse: tabular.ContentTypeXLSX, Roles: roles},
+		func(c *web.Ctx) (any, error) { return m.download(c, "xlsx") })
 	r.API("GET /api/v1/monitor/status", web.Op{Summary: "Professionals waiting to be counted and the last full rebuild", Tag: "monitor", Response: Status{}, Roles: roles},
 		func(c *web.Ctx) (any, error) { return s.Status(c.Context()) })
 	r.API("POST /api/v1/monitor/rebuild", web.Op{Summary: "Recompute every aggregate from the sources", Tag: "monitor", Response: RebuildStats{}, Roles: []string{"national"}},

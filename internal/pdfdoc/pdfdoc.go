@@ -281,3 +281,62 @@ func (d *Doc) setFont(size float64, bold bool) {
 	}
 	d.f.SetFont(family, style, size)
 }
+
+// Bar is one bar of a chart: its label, its value and the value as printed. A bar without a
+// value (Missing) is listed with its text and no bar, so a suppressed figure stays visibly
+// suppressed instead of being drawn as zero.
+type Bar struct {
+	Label   string
+	Value   float64
+	Text    string
+	Missing bool
+}
+
+// Bars draws a horizontal bar chart: a title (none when ""), one row per bar with its label on the left, the
+// bar scaled to top (the largest value when top ≤ 0) and its value printed after it, so the
+// chart carries its own numbers and reads without colour.
+func (d *Doc) Bars(title string, bars []Bar, top float64) {
+	const size = 8.5
+	lh := size*ptToMM + 1.6
+	if top <= 0 {
+		for _, b := range bars {
+			if !b.Missing && b.Value > top {
+				top = b.Value
+			}
+		}
+	}
+	labelW := d.ContentWidth() * 0.38
+	textW := 24.0
+	barW := d.ContentWidth() - labelW - textW - 2
+	d.EnsureSpace(2*lh + 4)
+	if title != "" {
+		d.Text(title, 10, true)
+		d.Gap(1)
+	}
+	for _, b := range bars {
+		d.EnsureSpace(lh)
+		y := d.f.GetY()
+		d.setFont(size, false)
+		label := b.Label
+		for d.f.GetStringWidth(label) > labelW-2 && len([]rune(label)) > 4 {
+			r := []rune(label)
+			label = string(r[:len(r)-2]) + "…"
+		}
+		d.f.SetXY(margin, y)
+		d.f.CellFormat(labelW, lh, label, "", 0, "L", false, 0, "")
+		x := margin + labelW
+		w := 0.0
+		if !b.Missing && top > 0 && b.Value > 0 {
+			w = min(b.Value/top, 1) * barW
+			d.f.SetFillColor(0, 102, 204) // Bootstrap Italia primary
+			d.f.Rect(x, y+0.6, w, lh-1.2, "F")
+		}
+		d.f.SetDrawColor(120, 120, 120)
+		d.f.Line(x, y, x, y+lh)
+		d.f.SetDrawColor(0, 0, 0)
+		d.f.SetXY(x+w+1, y)
+		d.f.CellFormat(textW, lh, b.Text, "", 0, "L", false, 0, "")
+		d.f.SetXY(margin, y+lh)
+	}
+	d.Gap(3)
+}

@@ -390,7 +390,17 @@ func TestRegistryDemo(t *testing.T) {
 			t.Fatal(err)
 		}
 		if countRows(t, env, `SELECT COUNT(*) FROM audit_log`) != audits || countRows(t, env, `SELECT COUNT(*) FROM professionals`) != 300 {
-			t.Fatal("second demo load wrote something")
+			rows, _ := env.M.DB.Read.Query(`SELECT action, entity FROM audit_log ORDER BY id DESC LIMIT 5`)
+			var got []string
+			for rows != nil && rows.Next() {
+				var a, e string
+				_ = rows.Scan(&a, &e)
+				got = append(got, a+" "+e)
+			}
+			if rows != nil {
+				rows.Close()
+			}
+			t.Fatalf("second demo load wrote something; last audit entries: %v", got)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -261,14 +262,14 @@ func (s *Service) SaveBroker(ctx context.Context, b Broker) (Broker, error) {
 		if err := b.validate(); err != nil {
 			return err
 		}
-		acr, _ := json.Marshal(b.ACRMap)
-		roles := make([]string, len(b.Roles))
-		for i, r := range b.Roles {
-			roles[i] = string(r)
-		}
 		now := db.Now()
-		args := []any{b.Name, b.Issuer, b.ClientID, b.ClientSecret, b.AuthMethod, strings.Join(b.Scopes, " "), b.ClaimFiscal, b.ClaimGiven,
-			b.ClaimFamily, b.ClaimEmail, string(acr), b.MinLevel, strings.Join(roles, " "), strings.Join(b.Algs, " "), b.Enabled, b.Source, now, b.Code}
+		args := brokerRow(b, now)
+		// Saving what is stored changes nothing (the configuration file is applied at every
+		// start, the demo at every --demo): no write, no audit entry.
+		if exists && reflect.DeepEqual(brokerRow(old.withDefaults(), now), args) {
+			b.ID = old.ID
+			return nil
+		}
 		if exists {
 			b.ID = old.ID
 			_, err = tx.ExecContext(ctx, `UPDATE oidc_brokers SET name=$1, issuer=$2, client_id=$3, client_secret=$4, auth_method=$5, scopes=$6,
@@ -295,6 +296,17 @@ func (s *Service) SaveBroker(ctx context.Context, b Broker) (Broker, error) {
 	}
 	s.forget(b.ID)
 	return b, nil
+}
+
+// brokerRow is the stored columns of b, in the order of SaveBroker's statements.
+func brokerRow(b Broker, now any) []any {
+	acr, _ := json.Marshal(b.ACRMap)
+	roles := make([]string, len(b.Roles))
+	for i, r := range b.Roles {
+		roles[i] = string(r)
+	}
+	return []any{b.Name, b.Issuer, b.ClientID, b.ClientSecret, b.AuthMethod, strings.Join(b.Scopes, " "), b.ClaimFiscal, b.ClaimGiven,
+		b.ClaimFamily, b.ClaimEmail, string(acr), b.MinLevel, strings.Join(roles, " "), strings.Join(b.Algs, " "), b.Enabled, b.Source, now, b.Code}
 }
 
 // FileConfig is the JSON configuration file (ESD_OIDC_CONFIG).

@@ -22,9 +22,9 @@ func (m Module) Register(r *web.Routes) {
 	sub, _ := fs.Sub(templateFS, "templates")
 	r.Templates(sub)
 	r.Messages(messages)
-	r.Nav(web.NavItem{Key: "nav.personas", Path: "/personas", Order: 20})
-	r.Nav(web.NavItem{Key: "nav.assignment", Path: "/assignment/rules", Order: 21, Secondary: true})
-	r.Nav(web.NavItem{Key: "nav.myprofile", Path: "/profile", Roles: []domain.Role{domain.RoleProfessional}, Order: 22})
+	r.Nav(web.NavItem{Key: "nav.personas", Path: "/personas", Order: 20, Group: web.NavGroupCompetence})
+	r.Nav(web.NavItem{Key: "nav.assignment", Path: "/assignment/rules", Order: 21, Secondary: true, Group: web.NavGroupCompetence})
+	r.Nav(web.NavItem{Key: "nav.myprofile", Path: "/profile", Roles: []domain.Role{domain.RoleProfessional}, Order: 22, Group: web.NavGroupCompetence})
 
 	r.Page("GET /personas", m.listPage)
 	r.Page("GET /personas/heatmap", m.heatmapPage)

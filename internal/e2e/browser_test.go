@@ -89,7 +89,8 @@ func TestBrowserEachRoleSeesItsMenu(t *testing.T) {
 			user := "m_" + string(r)
 			browserLogin(t, bctx, w.Env.URL, user, "pw-"+user+"-123456")
 			screenshot(t, bctx, "menu_"+string(r))
-			menu, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#main-menu")))
+			// textContent, not the visible text: the entries sit in closed dropdowns.
+			menu, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('#main-menu').textContent`))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -159,7 +159,7 @@ func (m Module) heatmapPage(c *web.Ctx) error {
 
 // heatShades are background and text colours for shades 0–4 of the heat map: blues of the
 // Bootstrap Italia palette with text contrast of at least 4.5:1 on each.
-var heatShades = [][2]string{{"#ffffff", "#1a1a1a"}, {"#e6f0fa", "#1a1a1a"}, {"#b3d1f0", "#1a1a1a"}, {"#3d87d6", "#ffffff"}, {"#004d99", "#ffffff"}}
+var heatShades = [][2]string{{"#ffffff", "#1a1a1a"}, {"#e6f0fa", "#1a1a1a"}, {"#b3d1f0", "#1a1a1a"}, {"#2670c0", "#ffffff"}, {"#004d99", "#ffffff"}}
 
 // lineRow is one line of a persona page or editor.
 type lineRow struct {

@@ -23,6 +23,7 @@ type coreModule struct{}
 func (coreModule) Register(r *Routes) {
 	s := r.s
 	r.Messages(coreMessages)
+	r.Messages(navGroupMessages)
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
 	r.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

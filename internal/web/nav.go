@@ -92,3 +92,13 @@ func (p PageData) ActiveNav(item NavItem) bool {
 	}
 	return true
 }
+
+// navGroupMessages are the dropdowns' labels.
+var navGroupMessages = map[string][2]string{
+	"nav.group.registry":   {"Anagrafe", "Registry"},
+	"nav.group.competence": {"Competenze", "Competences"},
+	"nav.group.training":   {"Formazione", "Training"},
+	"nav.group.monitoring": {"Monitoraggio", "Monitoring"},
+	"nav.group.admin":      {"Amministrazione", "Administration"},
+	"nav.group.more":       {"Altro", "More"},
+}

@@ -26,12 +26,12 @@ func (m Module) Register(routes *web.Routes) {
 	r.Messages(messages)
 	prof := []domain.Role{domain.RoleProfessional}
 	staff := []domain.Role{domain.RoleOrganisation, domain.RoleRegional, domain.RoleNational}
-	r.Nav(web.NavItem{Key: "assess.nav.self", Path: "/assessment", Roles: prof, Order: 20})
-	r.Nav(web.NavItem{Key: "assess.nav.gaps", Path: "/assessment/gaps", Roles: prof, Order: 21})
-	r.Nav(web.NavItem{Key: "assess.nav.objectives", Path: "/assessment/objectives", Roles: prof, Order: 22})
-	r.Nav(web.NavItem{Key: "assess.nav.staff", Path: "/assessment/staff", Roles: staff, Order: 40})
-	r.Nav(web.NavItem{Key: "assess.nav.rules", Path: "/assessment/rules", Roles: staff, Order: 42, Secondary: true})
-	r.Nav(web.NavItem{Key: "assess.nav.bank", Path: "/assessment/bank", Roles: []domain.Role{domain.RoleNational}, Order: 41, Secondary: true})
+	r.Nav(web.NavItem{Key: "assess.nav.self", Path: "/assessment", Roles: prof, Order: 20, Group: web.NavGroupCompetence})
+	r.Nav(web.NavItem{Key: "assess.nav.gaps", Path: "/assessment/gaps", Roles: prof, Order: 21, Group: web.NavGroupCompetence})
+	r.Nav(web.NavItem{Key: "assess.nav.objectives", Path: "/assessment/objectives", Roles: prof, Order: 22, Group: web.NavGroupCompetence})
+	r.Nav(web.NavItem{Key: "assess.nav.staff", Path: "/assessment/staff", Roles: staff, Order: 40, Group: web.NavGroupCompetence})
+	r.Nav(web.NavItem{Key: "assess.nav.rules", Path: "/assessment/rules", Roles: staff, Order: 42, Secondary: true, Group: web.NavGroupCompetence})
+	r.Nav(web.NavItem{Key: "assess.nav.bank", Path: "/assessment/bank", Roles: []domain.Role{domain.RoleNational}, Order: 41, Secondary: true, Group: web.NavGroupCompetence})
 
 	r.Home(m.homePanel())
 	// Taking an assessment.

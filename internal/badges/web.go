@@ -61,7 +61,7 @@ func (m WebModule) Register(r *web.Routes) {
 	sub, _ := fs.Sub(templateFS, "templates")
 	r.Templates(sub)
 	r.Messages(messages)
-	r.Nav(web.NavItem{Key: "badge.nav", Desc: "badge.nav.desc", Path: "/badges", Roles: []domain.Role{domain.RoleProfessional}, Order: 48})
+	r.Nav(web.NavItem{Key: "badge.nav", Desc: "badge.nav.desc", Path: "/badges", Roles: []domain.Role{domain.RoleProfessional}, Order: 48, Group: web.NavGroupTraining})
 
 	r.Page("GET /badges", m.walletPage)
 	r.Page("GET /badges/clr", m.clrDownload)

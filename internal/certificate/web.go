@@ -42,7 +42,7 @@ func (m WebModule) Register(r *web.Routes) {
 	sub, _ := fs.Sub(templateFS, "templates")
 	r.Templates(sub)
 	r.Messages(messages)
-	r.Nav(web.NavItem{Key: "cert.nav", Desc: "cert.nav.desc", Path: "/certificates", Roles: []domain.Role{domain.RoleProfessional}, Order: 47})
+	r.Nav(web.NavItem{Key: "cert.nav", Desc: "cert.nav.desc", Path: "/certificates", Roles: []domain.Role{domain.RoleProfessional}, Order: 47, Group: web.NavGroupTraining})
 
 	r.Page("GET /certificates", m.minePage)
 	r.Page("GET /professionals/{id}/certificates", m.professionalPage)

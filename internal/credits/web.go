@@ -34,9 +34,9 @@ func (m WebModule) Register(r *web.Routes) {
 	r.Templates(sub)
 	r.Messages(messages)
 	r.Messages(webMessages)
-	r.Nav(web.NavItem{Key: "cr.nav.mine", Desc: "cr.nav.mine.desc", Path: "/credits", Roles: []domain.Role{domain.RoleProfessional}, Order: 50})
-	r.Nav(web.NavItem{Key: "cr.nav.lookup", Desc: "cr.nav.lookup.desc", Path: "/credits", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional, domain.RoleOrganisation}, Order: 50, Secondary: true})
-	r.Nav(web.NavItem{Key: "cr.nav.compliance", Desc: "cr.nav.compliance.desc", Path: "/credits/compliance", Roles: complianceRoles, Order: 51})
+	r.Nav(web.NavItem{Key: "cr.nav.mine", Desc: "cr.nav.mine.desc", Path: "/credits", Roles: []domain.Role{domain.RoleProfessional}, Order: 50, Group: web.NavGroupTraining})
+	r.Nav(web.NavItem{Key: "cr.nav.lookup", Desc: "cr.nav.lookup.desc", Path: "/credits", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional, domain.RoleOrganisation}, Order: 50, Secondary: true, Group: web.NavGroupTraining})
+	r.Nav(web.NavItem{Key: "cr.nav.compliance", Desc: "cr.nav.compliance.desc", Path: "/credits/compliance", Roles: complianceRoles, Order: 51, Group: web.NavGroupTraining})
 
 	r.Page("GET /credits", m.minePage)
 	r.Page("GET /professionals/{id}/credits", m.professionalPage)

@@ -24,7 +24,7 @@ func (m WebModule) Register(r *web.Routes) {
 	sub, _ := fs.Sub(templateFS, "templates")
 	r.Templates(sub)
 	r.Messages(Messages)
-	r.Nav(web.NavItem{Key: "nav.opendata", Desc: "nav.opendata.desc", Path: "/opendata", Order: 62, Secondary: true})
+	r.Nav(web.NavItem{Key: "nav.opendata", Desc: "nav.opendata.desc", Path: "/opendata", Order: 62, Secondary: true, Group: web.NavGroupMonitoring})
 	r.Page("GET /monitor/report.pdf", m.reportPage)
 	r.Page("GET /opendata", m.openDataPage, web.PageOpts{Public: true})
 	r.Page("GET /opendata/{file}", m.openDataFile, web.PageOpts{Public: true})

@@ -33,9 +33,9 @@ func (m WebModule) Register(r *web.Routes) {
 	r.Messages(messages)
 	// One entry in the main menu (it is already crowded for national governance); the
 	// targets and the notifications are on the home page, the cycle page and the dashboard.
-	r.Nav(web.NavItem{Key: "gov.nav.cycle", Desc: "gov.nav.cycle.desc", Path: "/governance", Roles: govRoles, Order: 70})
-	r.Nav(web.NavItem{Key: "gov.nav.targets", Desc: "gov.nav.targets.desc", Path: "/governance/targets", Roles: govRoles, Order: 71, Secondary: true})
-	r.Nav(web.NavItem{Key: "gov.nav.notifications", Desc: "gov.nav.notifications.desc", Path: "/notifications", Order: 90, Secondary: true})
+	r.Nav(web.NavItem{Key: "gov.nav.cycle", Desc: "gov.nav.cycle.desc", Path: "/governance", Roles: govRoles, Order: 70, Group: web.NavGroupMonitoring})
+	r.Nav(web.NavItem{Key: "gov.nav.targets", Desc: "gov.nav.targets.desc", Path: "/governance/targets", Roles: govRoles, Order: 71, Secondary: true, Group: web.NavGroupMonitoring})
+	r.Nav(web.NavItem{Key: "gov.nav.notifications", Desc: "gov.nav.notifications.desc", Path: "/notifications", Order: 90, Secondary: true, Group: web.NavGroupMonitoring})
 
 	r.Page("GET /governance", m.cyclePage)
 	r.Page("POST /governance/approve", m.approvePost)

@@ -30,7 +30,7 @@ func (m WebModule) Register(r *web.Routes) {
 	sub, _ := fs.Sub(templateFS, "templates")
 	r.Templates(sub)
 	r.Messages(Messages)
-	r.Nav(web.NavItem{Key: "ind.nav", Desc: "ind.nav.desc", Path: "/indicators", Roles: viewers, Order: 61, Secondary: true})
+	r.Nav(web.NavItem{Key: "ind.nav", Desc: "ind.nav.desc", Path: "/indicators", Roles: viewers, Order: 61, Secondary: true, Group: web.NavGroupMonitoring})
 	r.Page("GET /indicators", m.page)
 	r.Page("GET /indicators/import", m.importPage)
 	r.Page("POST /indicators/import", m.importPost, web.PageOpts{MaxBytes: MaxImportBytes + 1<<20})

@@ -171,7 +171,7 @@ func (s *Service) FilterOptions(ctx context.Context, lang string) (Options, erro
 
 // Palette of the map and heat map: five steps of Bootstrap Italia's blue, light to dark, with
 // the text colour that keeps contrast on each.
-var shades = [5][2]string{{"#d9e6f2", "#17324d"}, {"#a6c6e5", "#17324d"}, {"#5c9ad6", "#17324d"}, {"#0066cc", "#ffffff"}, {"#004080", "#ffffff"}}
+var shades = [5][2]string{{"#d9e6f2", "#17324d"}, {"#a6c6e5", "#17324d"}, {"#5c9ad6", "#000000"}, {"#0066cc", "#ffffff"}, {"#004080", "#ffffff"}}
 
 // Shade is the class 0–4 of v between lo and hi.
 func Shade(v, lo, hi float64) int {

@@ -28,7 +28,7 @@ func (m WebModule) Register(r *web.Routes) {
 	sub, _ := fs.Sub(templateFS, "templates")
 	r.Templates(sub)
 	r.Messages(Messages)
-	r.Nav(web.NavItem{Key: "nav.monitor", Desc: "nav.monitor.desc", Path: "/monitor", Roles: viewers, Order: 60})
+	r.Nav(web.NavItem{Key: "nav.monitor", Desc: "nav.monitor.desc", Path: "/monitor", Roles: viewers, Order: 60, Group: web.NavGroupMonitoring})
 	r.Home(m.homePanel())
 	r.Page("GET /monitor", m.dashboard)
 	r.Page("GET /monitor/export.csv", m.exportCSV)

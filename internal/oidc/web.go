@@ -26,7 +26,7 @@ func (m WebModule) Register(r *web.Routes) {
 	sub, _ := fs.Sub(templateFS, "templates")
 	r.Templates(sub)
 	r.Messages(messages)
-	r.Nav(web.NavItem{Key: "oidc.nav", Desc: "oidc.nav.desc", Path: "/admin/identity", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional}, Order: 92})
+	r.Nav(web.NavItem{Key: "oidc.nav", Desc: "oidc.nav.desc", Path: "/admin/identity", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional}, Order: 92, Group: web.NavGroupAdmin})
 	r.LoginOptions(func(c *web.Ctx) []web.LoginOption {
 		bs, err := m.S.LoginBrokers(c.Context())
 		if err != nil {

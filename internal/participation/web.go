@@ -26,8 +26,8 @@ func (m WebModule) Register(r *web.Routes) {
 	sub, _ := fs.Sub(templateFS, "templates")
 	r.Templates(sub)
 	r.Messages(messages)
-	r.Nav(web.NavItem{Key: "part.nav.mine", Path: "/training", Roles: []domain.Role{domain.RoleProfessional}, Order: 46})
-	r.Nav(web.NavItem{Key: "part.nav.import", Path: "/reports/import", Roles: []domain.Role{domain.RoleProvider, domain.RoleNational}, Order: 47, Secondary: true})
+	r.Nav(web.NavItem{Key: "part.nav.mine", Path: "/training", Roles: []domain.Role{domain.RoleProfessional}, Order: 46, Group: web.NavGroupTraining})
+	r.Nav(web.NavItem{Key: "part.nav.import", Path: "/reports/import", Roles: []domain.Role{domain.RoleProvider, domain.RoleNational}, Order: 47, Secondary: true, Group: web.NavGroupTraining})
 
 	r.Home(m.homePanel())
 	r.Page("GET /training", m.trainingPage)

@@ -22,9 +22,9 @@ func (m Module) Register(r *web.Routes) {
 	sub, _ := fs.Sub(templateFS, "templates")
 	r.Templates(sub)
 	r.Messages(messages)
-	r.Nav(web.NavItem{Key: "nav.personas", Path: "/personas", Order: 20})
-	r.Nav(web.NavItem{Key: "nav.assignment", Path: "/assignment/rules", Order: 21, Secondary: true})
-	r.Nav(web.NavItem{Key: "nav.myprofile", Path: "/profile", Roles: []domain.Role{domain.RoleProfessional}, Order: 22})
+	r.Nav(web.NavItem{Key: "nav.personas", Path: "/personas", Order: 20, Group: web.NavGroupCompetence})
+	r.Nav(web.NavItem{Key: "nav.assignment", Path: "/assignment/rules", Order: 21, Secondary: true, Group: web.NavGroupCompetence})
+	r.Nav(web.NavItem{Key: "nav.myprofile", Path: "/profile", Roles: []domain.Role{domain.RoleProfessional}, Order: 22, Group: web.NavGroupCompetence})
 
 	r.Page("GET /personas", m.listPage)
 	r.Page("GET /personas/heatmap", m.heatmapPage)
@@ -159,7 +159,7 @@ func (m Module) heatmapPage(c *web.Ctx) error {
 
 // heatShades are background and text colours for shades 0–4 of the heat map: blues of the
 // Bootstrap Italia palette with text contrast of at least 4.5:1 on each.
-var heatShades = [][2]string{{"#ffffff", "#1a1a1a"}, {"#e6f0fa", "#1a1a1a"}, {"#b3d1f0", "#1a1a1a"}, {"#3d87d6", "#ffffff"}, {"#004d99", "#ffffff"}}
+var heatShades = [][2]string{{"#ffffff", "#1a1a1a"}, {"#e6f0fa", "#1a1a1a"}, {"#b3d1f0", "#1a1a1a"}, {"#2670c0", "#ffffff"}, {"#004d99", "#ffffff"}}
 
 // lineRow is one line of a persona page or editor.
 type lineRow struct {

@@ -37,7 +37,7 @@ func (m Module) Register(r *web.Routes) {
 	}
 	r.Templates(sub)
 	r.Messages(messages)
-	r.Nav(web.NavItem{Key: "nav.portfolio", Desc: "nav.portfolio.desc", Path: "/portfolio", Roles: everyone, Order: 10})
+	r.Nav(web.NavItem{Key: "nav.portfolio", Desc: "nav.portfolio.desc", Path: "/portfolio", Roles: everyone, Order: 10, Group: web.NavGroupCompetence})
 
 	r.Page("GET /portfolio", m.currentPage)
 	r.Page("GET /portfolio/versions", m.versionsPage)

@@ -40,11 +40,11 @@ func (m Module) Register(r *web.Routes) {
 	r.Templates(sub)
 	r.Messages(messages)
 	all := []domain.Role{domain.RoleNational, domain.RoleRegional, domain.RoleOrganisation, domain.RoleProvider, domain.RoleProfessional, domain.RoleAnalyst}
-	r.Nav(web.NavItem{Key: "reg.nav.professionals", Path: "/professionals", Roles: editorRoles, Order: 10})
-	r.Nav(web.NavItem{Key: "reg.nav.me", Path: "/professionals/me", Roles: []domain.Role{domain.RoleProfessional}, Order: 10})
-	r.Nav(web.NavItem{Key: "reg.nav.import", Path: "/professionals/import", Roles: editorRoles, Order: 11, Secondary: true})
-	r.Nav(web.NavItem{Key: "reg.nav.organisations", Path: "/organisations", Roles: all, Order: 12})
-	r.Nav(web.NavItem{Key: "reg.nav.reference", Path: "/reference", Roles: all, Order: 80, Secondary: true})
+	r.Nav(web.NavItem{Key: "reg.nav.professionals", Path: "/professionals", Roles: editorRoles, Order: 10, Group: web.NavGroupRegistry})
+	r.Nav(web.NavItem{Key: "reg.nav.me", Path: "/professionals/me", Roles: []domain.Role{domain.RoleProfessional}, Order: 10, Group: web.NavGroupRegistry})
+	r.Nav(web.NavItem{Key: "reg.nav.import", Path: "/professionals/import", Roles: editorRoles, Order: 11, Secondary: true, Group: web.NavGroupRegistry})
+	r.Nav(web.NavItem{Key: "reg.nav.organisations", Path: "/organisations", Roles: all, Order: 12, Group: web.NavGroupRegistry})
+	r.Nav(web.NavItem{Key: "reg.nav.reference", Path: "/reference", Roles: all, Order: 80, Secondary: true, Group: web.NavGroupRegistry})
 
 	r.Page("GET /professionals", m.professionalsPage)
 	r.Page("GET /professionals/me", m.mePage)

@@ -25,6 +25,7 @@ type coreModule struct{}
 func (coreModule) Register(r *Routes) {
 	s := r.s
 	r.Messages(coreMessages)
+	r.Messages(navGroupMessages)
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
 	r.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -61,9 +62,9 @@ func (coreModule) Register(r *Routes) {
 	r.Page("GET /jobs/{id}", jobPage)
 
 	r.Nav(NavItem{Key: "nav.home", Path: "/", Order: 0})
-	r.Nav(NavItem{Key: "nav.users", Desc: "nav.users.desc", Path: "/admin/users", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional}, Order: 90})
-	r.Nav(NavItem{Key: "account.tokens", Desc: "account.tokens.desc", Path: "/account/tokens", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional, domain.RoleOrganisation, domain.RoleProvider}, Order: 95, Secondary: true})
-	r.Nav(NavItem{Key: "nav.audit", Desc: "nav.audit.desc", Path: "/audit", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional}, Order: 91})
+	r.Nav(NavItem{Key: "nav.users", Desc: "nav.users.desc", Path: "/admin/users", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional}, Order: 90, Group: NavGroupAdmin})
+	r.Nav(NavItem{Key: "account.tokens", Desc: "account.tokens.desc", Path: "/account/tokens", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional, domain.RoleOrganisation, domain.RoleProvider}, Order: 95, Secondary: true, Group: NavGroupAdmin})
+	r.Nav(NavItem{Key: "nav.audit", Desc: "nav.audit.desc", Path: "/audit", Roles: []domain.Role{domain.RoleNational, domain.RoleRegional}, Order: 91, Group: NavGroupAdmin})
 
 	r.API("GET /api/v1/me", Op{Summary: "The calling user and their grant", Tag: "account", Response: auth.User{}}, func(c *Ctx) (any, error) {
 		return map[string]any{"username": c.Actor.Username, "role": c.Actor.Role, "region_id": c.Actor.RegionID,

@@ -66,3 +66,15 @@ func MessageKeys() map[string]bool {
 	}
 	return out
 }
+
+// MessageTexts returns a copy of the catalogue: key → {Italian, English}, for the tests that
+// check both languages are complete.
+func MessageTexts() map[string][2]string {
+	msgMu.RLock()
+	defer msgMu.RUnlock()
+	out := make(map[string][2]string, len(messages))
+	for k, v := range messages {
+		out[k] = v
+	}
+	return out
+}

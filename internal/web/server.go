@@ -69,9 +69,12 @@ type NavItem struct {
 	Path  string        // link
 	Roles []domain.Role // who sees it; empty = every authenticated user
 	Order int
-	// Secondary entries appear as cards on the home page but not in the top menu, which
-	// stays short enough to read at a glance.
+	// Secondary entries appear as cards on the home page and at the end of their group's
+	// dropdown, after a separator, so the first lines of each group are the everyday ones.
 	Secondary bool
+	// Group is the menu dropdown the entry lands in (one of the NavGroup* constants); empty
+	// means NavGroupMore, so an entry registered without one is still reachable.
+	Group string
 }
 
 // HomePanel is what a capability tells a role on its home page: a few key figures and the

@@ -34,7 +34,7 @@ func (m WebModule) Register(r *web.Routes) {
 	// cookie, so browser content launched from another origin (cmi5) may call it.
 	r.ExemptCrossOrigin("/xapi/")
 	r.Handle("/xapi/", lrs)
-	r.Nav(web.NavItem{Key: "xapi.nav", Desc: "xapi.nav.desc", Path: "/lrs", Roles: []domain.Role{domain.RoleProvider, domain.RoleNational}, Order: 58, Secondary: true})
+	r.Nav(web.NavItem{Key: "xapi.nav", Desc: "xapi.nav.desc", Path: "/lrs", Roles: []domain.Role{domain.RoleProvider, domain.RoleNational}, Order: 58, Secondary: true, Group: web.NavGroupTraining})
 
 	r.Page("GET /lrs", m.lrsHome)
 	r.Page("GET /organisations/{id}/xapi", m.providerPage)

@@ -2,8 +2,6 @@ package assess
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"database/sql"
 	"esd/internal/db"
@@ -44,35 +42,14 @@ type (
 	progressT = jobs.Progress
 )
 
-// msgKey is the catalogue key (and arguments) of a user-facing error message. It rides inside
-// a domain error so the web layer can show the message in the page's language, while the
-// error's own Message stays English for the API and the logs.
-type msgKey struct {
-	key  string
-	args []any
-}
-
-func (m msgKey) Error() string { return m.key }
-
 // errK returns a domain error with an English message and a catalogue key for pages.
 func errK(code, field, key, english string, args ...any) *domain.Error {
-	return &domain.Error{Code: code, Field: field, Message: fmt.Sprintf(english, args...), Err: msgKey{key, args}}
+	return domain.Keyed(code, field, key, english, args...)
 }
 
 // Localize returns err with its message translated by t when it carries a catalogue key.
 func Localize(err error, t func(key string, args ...any) string) error {
-	e := domain.AsError(err)
-	if e == nil {
-		return err
-	}
-	var k msgKey
-	if !errors.As(e.Err, &k) {
-		return err
-	}
-	out := *e
-	out.Message = t(k.key, k.args...)
-	out.Err = nil
-	return &out
+	return domain.Localize(err, t)
 }
 
 // insertRows writes rows into table inside tx in multi-row statements sized for the

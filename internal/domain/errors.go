@@ -105,3 +105,35 @@ func AsError(err error) *Error {
 	}
 	return nil
 }
+
+// messageKey is the catalogue key (and arguments) of a user-facing error message. It rides
+// inside a domain error so the web layer can show the message in the page's language, while
+// the error's own Message stays English for the API and the logs.
+type messageKey struct {
+	key  string
+	args []any
+}
+
+func (m messageKey) Error() string { return m.key }
+
+// Keyed returns a domain error with an English message and a catalogue key for pages.
+func Keyed(code, field, key, english string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(english, args...), Err: messageKey{key, args}}
+}
+
+// Localize returns err with its message translated by t when it carries a catalogue key
+// (Keyed); any other error is returned as it is.
+func Localize(err error, t func(key string, args ...any) string) error {
+	e := AsError(err)
+	if e == nil {
+		return err
+	}
+	var k messageKey
+	if !errors.As(e.Err, &k) {
+		return err
+	}
+	out := *e
+	out.Message = t(k.key, k.args...)
+	out.Err = nil
+	return &out
+}

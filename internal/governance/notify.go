@@ -14,34 +14,14 @@ import (
 	"esd/internal/domain"
 )
 
-// msgKey carries a catalogue key and its arguments inside a domain error, so that pages can
-// show the message in the page's language (the API keeps the English one).
-type msgKey struct {
-	key  string
-	args []any
-}
-
-func (m msgKey) Error() string { return m.key }
-
 // errK returns a domain error with an English message and a catalogue key for pages.
 func errK(code, field, key, english string, args ...any) *domain.Error {
-	return &domain.Error{Code: code, Field: field, Message: fmt.Sprintf(english, args...), Err: msgKey{key, args}}
+	return domain.Keyed(code, field, key, english, args...)
 }
 
 // Localize returns err with its message translated by t when it carries a catalogue key.
 func Localize(err error, t func(key string, args ...any) string) error {
-	e := domain.AsError(err)
-	if e == nil {
-		return err
-	}
-	var k msgKey
-	if !errors.As(e.Err, &k) {
-		return err
-	}
-	out := *e
-	out.Message = t(k.key, k.args...)
-	out.Err = nil
-	return &out
+	return domain.Localize(err, t)
 }
 
 // MailConfig is the SMTP server notifications are e-mailed through (ESD_SMTP_ADDR,

@@ -43,7 +43,7 @@ var layoutExtraPages = map[domain.Role][]string{
 }
 
 // layoutSkip are links the crawl does not follow: downloads, the API, logging out.
-var layoutSkip = regexp.MustCompile(`(?i)(^/logout|^/api/|/download|/export|\.(csv|pdf|json|jsonl|xlsx|zip|xml|txt|svg|png)$|[?&]format=)`)
+var layoutSkip = regexp.MustCompile(`(?i)(^/logout|^/api/|/download|/export|\.(csv|pdf|json|jsonl|xlsx|zip|xml|txt|svg|png|parquet|ttl|rdf)(\?|$)|[?&]format=)`)
 
 var digitsSeg = regexp.MustCompile(`/\d+`)
 

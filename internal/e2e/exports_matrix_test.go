@@ -52,16 +52,7 @@ func TestExportsMatrix(t *testing.T) {
 		if err := env.M.DB.Read.QueryRow(`SELECT name FROM organisations WHERE region_id = 50 AND kind = 'asl' ORDER BY id LIMIT 1`).Scan(&venetoName); err != nil {
 			t.Fatal(err)
 		}
-		login := func(user, pw string) *apptest.Client { return env.Client().Login(user, pw) }
-		clients := map[string]*apptest.Client{
-			"national":     login("demo.nazionale", "esd-demo-nazionale"),
-			"regional":     login("demo.regione", "esd-demo-regione"),
-			"organisation": login("demo.azienda", "esd-demo-azienda"),
-			"provider":     login("demo.provider", "esd-demo-provider"),
-			"professional": login("demo.professionista", "esd-demo-professionista"),
-			"analyst":      login("demo.analista", "esd-demo-analista"),
-			"anonymous":    env.Client(),
-		}
+		clients := demoClients(env)
 		type want map[string]int
 		viewers := func(extra want) want {
 			m := want{"national": 200, "regional": 200, "organisation": 200, "analyst": 200, "provider": 403, "professional": 403, "anonymous": 303}

@@ -46,16 +46,8 @@ func TestGovernanceMatrix(t *testing.T) {
 		}
 		r.JSON(t, &veneto)
 
-		login := func(user, pw string) *apptest.Client { return env.Client().Login(user, pw) }
-		clients := map[string]*apptest.Client{
-			"national":     nat,
-			"regional":     login("demo.regione", "esd-demo-regione"),
-			"organisation": login("demo.azienda", "esd-demo-azienda"),
-			"provider":     login("demo.provider", "esd-demo-provider"),
-			"professional": login("demo.professionista", "esd-demo-professionista"),
-			"analyst":      login("demo.analista", "esd-demo-analista"),
-			"anonymous":    env.Client(),
-		}
+		clients := demoClients(env)
+		clients["national"] = nat // the session that set the world up
 		type want map[string]int
 		ok := func(extra want) want {
 			m := want{"national": 200, "regional": 200, "organisation": 200, "analyst": 200, "provider": 403, "professional": 403}

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"io"
 	"strings"
+
+	"esd/internal/domain"
 )
 
 // The command line's common rules: flags may come before, between or after the positional
@@ -80,6 +82,11 @@ func IsUsageError(err error) bool {
 	msg := err.Error()
 	if strings.HasPrefix(msg, "uso:") || strings.HasPrefix(msg, "usage:") {
 		return true
+	}
+	// The flag package's own errors are plain ones: a service's domain error that happens to
+	// say "invalid value" is not a usage mistake.
+	if domain.AsError(err) != nil {
+		return false
 	}
 	for _, p := range []string{"flag provided but not defined", "flag needs an argument", "invalid value", "invalid boolean value", "bad flag syntax"} {
 		if strings.Contains(msg, p) {

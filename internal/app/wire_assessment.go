@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"esd/internal/assess"
 	"esd/internal/db"
@@ -74,6 +75,10 @@ func (t personaTargets) EffectiveTargets(ctx context.Context, professionalID int
 // EachEffectiveTargets implements assess.TargetSource: it streams the stored profiles of the
 // current framework version in professional order (the read pool, never the writer) and
 // computes each one's targets from the personas' targets and overlays loaded once.
+//
+// The profiles are read a page at a time and each page's cursor is closed before fn runs:
+// on SQLite an open read keeps its snapshot, and a snapshot held through a whole seed step
+// stops every checkpoint, so the WAL grew past 5 GB at size L and each read slowed with it.
 func (t personaTargets) EachEffectiveTargets(ctx context.Context, personaID int64, fn func(int64, []assess.Target, assess.PersonaInfo) error) error {
 	set, err := t.p.LoadEffectiveSet(ctx, 0)
 	if err != nil {
@@ -81,36 +86,61 @@ func (t personaTargets) EachEffectiveTargets(ctx context.Context, personaID int6
 	}
 	q := `SELECT pr.professional_id, pr.persona_id, p.region_id, COALESCE(p.organisation_id, 0), pe.code, pe.name_it
 		FROM profiles pr JOIN professionals p ON p.id = pr.professional_id JOIN personas pe ON pe.id = pr.persona_id
-		WHERE pr.framework_id = $1`
-	args := []any{set.FrameworkID}
+		WHERE pr.framework_id = $1 AND pr.professional_id > $2`
 	if personaID != 0 {
-		q += ` AND pr.persona_id = $2`
-		args = append(args, personaID)
+		q += ` AND pr.persona_id = $3`
 	}
-	rows, err := t.db.Read.QueryContext(ctx, q+` ORDER BY pr.professional_id`, args...)
-	if err != nil {
-		return err
+	q += ` ORDER BY pr.professional_id LIMIT ` + strconv.Itoa(targetsPage)
+	type row struct {
+		prof, pid, region, org int64
+		code, name             string
 	}
-	defer rows.Close()
 	cache := map[[3]int64][]assess.Target{}
-	for rows.Next() {
-		var prof, pid, region, org int64
-		var code, name string
-		if err := rows.Scan(&prof, &pid, &region, &org, &code, &name); err != nil {
+	page := make([]row, 0, targetsPage)
+	for last := int64(0); ; {
+		args := []any{set.FrameworkID, last}
+		if personaID != 0 {
+			args = append(args, personaID)
+		}
+		page = page[:0]
+		err := func() error {
+			rows, err := t.db.Read.QueryContext(ctx, q, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.prof, &r.pid, &r.region, &r.org, &r.code, &r.name); err != nil {
+					return err
+				}
+				page = append(page, r)
+			}
+			return rows.Err()
+		}()
+		if err != nil {
 			return err
 		}
-		k := [3]int64{pid, region, org}
-		ts, ok := cache[k]
-		if !ok {
-			ts = convertTargets(set.For(pid, region, org))
-			cache[k] = ts
+		for _, r := range page {
+			k := [3]int64{r.pid, r.region, r.org}
+			ts, ok := cache[k]
+			if !ok {
+				ts = convertTargets(set.For(r.pid, r.region, r.org))
+				cache[k] = ts
+			}
+			if err := fn(r.prof, ts, assess.PersonaInfo{ID: r.pid, Code: r.code, Name: r.name, FrameworkID: set.FrameworkID}); err != nil {
+				return err
+			}
 		}
-		if err := fn(prof, ts, assess.PersonaInfo{ID: pid, Code: code, Name: name, FrameworkID: set.FrameworkID}); err != nil {
-			return err
+		if len(page) < targetsPage {
+			return nil
 		}
+		last = page[len(page)-1].prof
 	}
-	return rows.Err()
 }
+
+// targetsPage is how many profiles EachEffectiveTargets reads in one query.
+const targetsPage = 5000
 
 func init() {
 	registerCommand(Command{Path: "import itembank", Usage: "--format json|csv --bank ID FILE   importa domande in una banca in bozza",

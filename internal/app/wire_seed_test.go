@@ -161,3 +161,4 @@ func TestSeedParticipations(t *testing.T) {
 		}
 	})
 }
+

@@ -161,4 +161,3 @@ func TestSeedParticipations(t *testing.T) {
 		}
 	})
 }
-

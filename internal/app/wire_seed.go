@@ -108,17 +108,19 @@ func runSeed(ctx context.Context, m *Main, args []string) error {
 	return err
 }
 
-// seedCacheMiB is the writer's page cache during the seed: ESD_SEED_CACHE_MB (MiB), so that
-// at L the indexes being filled can stay in memory. Off by default (the server's 32 MB) until
-// a quiet seed L run shows it helps: the one loaded run tried with 2,048 MiB saw the WAL grow
-// to 5 GB without checkpointing, cause not yet found.
+// seedCacheMiB is the writer's page cache during the seed: ESD_SEED_CACHE_MB (MiB; 0 keeps
+// the server's 32 MB), 1,024 by default, an explicit budget for a batch job on a machine
+// the seed has to itself, so that at size L the random-key indexes being filled
+// (participations by edition and event) stay in memory instead of being re-read from the
+// OS at every insert. The one earlier trial (2,048 MiB, machine under load) saw the WAL grow
+// to 5 GB; the cause was a read cursor kept open through the assessments step, now paged.
 func seedCacheMiB() int {
 	if v := os.Getenv("ESD_SEED_CACHE_MB"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 			return n
 		}
 	}
-	return 0
+	return 1024
 }
 
 // seedWorld seeds the dataset and reports its speed: per step rows/s next to a raw batch

@@ -392,12 +392,12 @@ func (sim *simulator) write(ctx context.Context, o *simOut, rep *SimulationRepor
 	var answers int64
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		pg := s.DB.IsPostgres()
-		aID, err := reserveIDs(ctx, tx, pg, "assessments")
+		aID, err := db.ReserveIDs(ctx, tx, pg, "assessments")
 		if err != nil {
 			return err
 		}
 		// At most two evidence rows per sitting: self-rated and knowledge-moderated lines.
-		eID, err := reserveIDs(ctx, tx, pg, "competence_evidence")
+		eID, err := db.ReserveIDs(ctx, tx, pg, "competence_evidence")
 		if err != nil {
 			return err
 		}
@@ -480,11 +480,9 @@ func (sim *simulator) write(ctx context.Context, o *simOut, rep *SimulationRepor
 				return fmt.Errorf("%s: %w", w.table, err)
 			}
 		}
-		if pg {
-			for _, t := range []string{"assessments", "competence_evidence"} {
-				if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT MAX(id) FROM `+t+`))`); err != nil {
-					return err
-				}
+		for _, t := range []string{"assessments", "competence_evidence"} {
+			if err := db.AdvanceIDs(ctx, tx, pg, t); err != nil {
+				return err
 			}
 		}
 		// One trail entry per batch: bulk work is recorded in bulk, and answers are private.
@@ -497,24 +495,4 @@ func (sim *simulator) write(ctx context.Context, o *simOut, rep *SimulationRepor
 	rep.Assessments += int64(len(sits))
 	rep.Answers += answers
 	return nil
-}
-
-// reserveIDs returns the first id for new rows of table, for a bulk insert that must know
-// its ids (answers refer to their assessment, levels to their evidence). On SQLite the single
-// write connection makes MAX(id)+1 safe inside the transaction; on PostgreSQL the table is
-// locked against other inserts until commit and the ids come past both the rows and the
-// identity sequence, which the caller advances after the insert.
-func reserveIDs(ctx context.Context, tx *sql.Tx, pg bool, table string) (int64, error) {
-	var last int64
-	q := `SELECT COALESCE(MAX(id), 0) FROM ` + table
-	if pg {
-		if _, err := tx.ExecContext(ctx, `LOCK TABLE `+table+` IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-			return 0, err
-		}
-		q = `SELECT GREATEST(COALESCE((SELECT MAX(id) FROM ` + table + `), 0), (SELECT last_value FROM ` + table + `_id_seq))`
-	}
-	if err := tx.QueryRowContext(ctx, q).Scan(&last); err != nil {
-		return 0, db.MapError(err)
-	}
-	return last + 1, nil
 }

@@ -135,3 +135,33 @@ func Int64s(ctx context.Context, q Querier, query string, args ...any) ([]int64,
 	}
 	return out, rows.Err()
 }
+
+// ReserveIDs returns the first id for new rows of table, for a bulk insert that must know
+// its ids (answers refer to their assessment, levels to their evidence). On SQLite the single
+// write connection makes MAX(id)+1 safe inside the transaction; on PostgreSQL the table is
+// locked against other inserts until commit and the ids come past both the rows and the
+// identity sequence, which the caller advances after the insert.
+func ReserveIDs(ctx context.Context, tx *sql.Tx, pg bool, table string) (int64, error) {
+	var last int64
+	q := `SELECT COALESCE(MAX(id), 0) FROM ` + table
+	if pg {
+		if _, err := tx.ExecContext(ctx, `LOCK TABLE `+table+` IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return 0, err
+		}
+		q = `SELECT GREATEST(COALESCE((SELECT MAX(id) FROM ` + table + `), 0), (SELECT last_value FROM ` + table + `_id_seq))`
+	}
+	if err := tx.QueryRowContext(ctx, q).Scan(&last); err != nil {
+		return 0, MapError(err)
+	}
+	return last + 1, nil
+}
+
+// AdvanceIDs moves table's identity sequence past the rows a bulk insert wrote with ids
+// from ReserveIDs (PostgreSQL; SQLite needs nothing), so later inserts do not collide.
+func AdvanceIDs(ctx context.Context, tx *sql.Tx, pg bool, table string) error {
+	if !pg {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), (SELECT MAX(id) FROM `+table+`))`)
+	return MapError(err)
+}

@@ -38,7 +38,7 @@ func (s *Service) applyMany(ctx context.Context, tx *sql.Tx, items []item, peopl
 	if len(items) == 0 {
 		return nil, nil
 	}
-	type key struct{ edition, prof int64 }
+	type key = editionProf
 	// Evidence first, so the lines moved are stored with the row.
 	moves := map[key][]assess.LevelChange{}
 	if s.Evidence != nil {
@@ -117,6 +117,15 @@ func (s *Service) applyMany(ctx context.Context, tx *sql.Tx, items []item, peopl
 	}
 	// The optional facts are applied after the upsert (COALESCE keeps stored ones).
 	ids := make(map[key]int64, len(items))
+	pg := s.DB.IsPostgres()
+	if fresh {
+		// New rows (the seed): a plain insert with reserved ids and the facts in the row,
+		// without the upsert's conflict handling and RETURNING, about a third of the time.
+		if err := s.insertFresh(ctx, tx, items, args, ids); err != nil {
+			return nil, err
+		}
+		return s.postCredits(ctx, tx, items, people, ids, moves, certified, fresh)
+	}
 	// Twelve rows (240 parameters) a statement on SQLite: measured on the seed, about 20 %
 	// faster than BatchRows' three for these 20-column rows.
 	per := db.BatchRows(s.DB.IsPostgres(), ncols)
@@ -172,7 +181,6 @@ func (s *Service) applyMany(ctx context.Context, tx *sql.Tx, items []item, peopl
 		}
 		groups[f] = append(groups[f], ids[key{it.ed.ID, c.ProfessionalID}])
 	}
-	pg := s.DB.IsPostgres()
 	for _, f := range order {
 		var fad, hours any
 		if f.fad > 0 {
@@ -198,6 +206,13 @@ func (s *Service) applyMany(ctx context.Context, tx *sql.Tx, items []item, peopl
 			}
 		}
 	}
+	return s.postCredits(ctx, tx, items, people, ids, moves, certified, fresh)
+}
+
+// postCredits posts the credits of the written participations and returns what was applied.
+func (s *Service) postCredits(ctx context.Context, tx *sql.Tx, items []item, people map[int64]person, ids map[editionProf]int64,
+	moves map[editionProf][]assess.LevelChange, certified, fresh bool) ([]applied, error) {
+	type key = editionProf
 	if s.Credits != nil {
 		posts := make([]CreditPost, 0, len(items))
 		for _, it := range items {
@@ -215,6 +230,7 @@ func (s *Service) applyMany(ctx context.Context, tx *sql.Tx, items []item, peopl
 				Certified: certified, Title: ed.Title})
 		}
 		bulk, ok := s.Credits.(BulkCreditSink)
+		var err error
 		switch {
 		case fresh && ok:
 			err = bulk.PostNewParticipations(ctx, tx, posts)
@@ -231,6 +247,47 @@ func (s *Service) applyMany(ctx context.Context, tx *sql.Tx, items []item, peopl
 		out = append(out, applied{ParticipationID: ids[k], ProfessionalID: it.c.ProfessionalID, Moves: moves[k]})
 	}
 	return out, nil
+}
+
+// editionProf is a participation's natural key.
+type editionProf struct{ edition, prof int64 }
+
+// insertFresh inserts new participation rows (args: ncols values per item, as the upsert
+// takes them) with ids reserved up front, the recorded facts in the row, and fills ids.
+func (s *Service) insertFresh(ctx context.Context, tx *sql.Tx, items []item, args []any, ids map[editionProf]int64) error {
+	const ncols = 20
+	pg := s.DB.IsPostgres()
+	first, err := db.ReserveIDs(ctx, tx, pg, "participations")
+	if err != nil {
+		return err
+	}
+	const wide = ncols + 3
+	rows := make([]any, 0, len(items)*wide)
+	for i, it := range items {
+		c := it.c
+		fad, hours := false, 0.0
+		if c.FADCompleted != nil {
+			fad = *c.FADCompleted
+		}
+		if c.AttendedHours != nil {
+			hours = *c.AttendedHours
+		}
+		id := first + int64(i)
+		rows = append(rows, id)
+		rows = append(rows, args[i*ncols:(i+1)*ncols]...)
+		rows = append(rows, fad, hours)
+		ids[editionProf{it.ed.ID, c.ProfessionalID}] = id
+	}
+	per := db.BatchRows(pg, wide)
+	if !pg {
+		per = 12
+	}
+	if err := db.ExecBatchRows(ctx, tx, pg, per, `INSERT INTO participations (id, edition_id, event_id, professional_id, region_id, organisation_id, state, role,
+		employment, recruited, sponsor, credits, completed_on, professions, lines_moved, source, report_id, test_score, questionnaire, created_at, updated_at,
+		fad_completed, attended_hours) VALUES `, wide, ``, rows, nil); err != nil {
+		return err
+	}
+	return db.AdvanceIDs(ctx, tx, pg, "participations")
 }
 
 // evidences reports whether the evidence gave the change: same professional, and the line at

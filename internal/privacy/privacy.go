@@ -185,8 +185,6 @@ var auditWhere = func() string {
 var Excluded = map[string]string{
 	"professional_search_tokens": "indice di ricerca derivato dal nome, già presente nella sezione professional / search index derived from the name, which the professional section holds",
 	"monitor_dirty":              "coda tecnica temporanea con il solo identificativo, svuotata a ogni aggiornamento degli aggregati / a transient queue holding only the id, emptied at every aggregate refresh",
-	"xapi_statement_keys":        "indice di hash degli identificativi delle dichiarazioni xAPI esportate nella sezione xapi_statements / hash index of the identifiers of the statements the xapi_statements section holds",
-	"oidc_sessions":              "sessione tecnica del broker SPID/CIE per il logout, scade con la sessione / technical SPID/CIE broker session for logout, expiring with the session",
 }
 
 // query runs one source for a professional and returns its rows as column → value maps,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,6 +18,7 @@ import (
 	"esd/internal/db"
 	"esd/internal/dbtest"
 	"esd/internal/privacy"
+	"esd/internal/xapi"
 )
 
 // privacyWorld is the demo world plus, for the demo professional, a certificate of their
@@ -56,6 +58,33 @@ func buildPrivacyWorld(t *testing.T, d db.Dialect) privacyWorld {
 	if _, err := env.M.DB.Write.Exec(`INSERT INTO notifications (user_id, kind, subject_it, subject_en, body_it, body_en, link, dedup, created_at)
 		SELECT id, 'test', 'Promemoria', 'Reminder', 'Corso in scadenza', 'Course due', '/my-training', 'privacy-test', $1 FROM users WHERE username = 'demo.professionista'`, db.Now()); err != nil {
 		t.Fatal(err)
+	}
+	// An xAPI statement by the professional, through the demo provider's LRS credential, on a
+	// homePage whose account names are codici fiscali.
+	var prov int64
+	if err := q.QueryRow(`SELECT id FROM organisations WHERE kind = 'provider' AND code = 'TOS-DEMO-01'`).Scan(&prov); err != nil {
+		t.Fatal(err)
+	}
+	const hp = "https://lms.example.it"
+	if err := env.M.XAPI.SetHomePage(env.Sys(), prov, xapi.HomePageInput{HomePage: hp, Mode: "cf"}); err != nil {
+		t.Fatal(err)
+	}
+	is, err := env.M.XAPI.CreateCredential(env.Sys(), prov, xapi.CredentialInput{Label: "privacy", Scopes: []string{xapi.ScopeAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fmt.Sprintf(`{"actor":{"objectType":"Agent","account":{"homePage":%q,"name":%q}},"verb":{"id":"http://adlnet.gov/expapi/verbs/experienced"},"object":{"id":"https://lms.example.it/course/privacy-1"}}`, hp, w.profCF)
+	req, _ := http.NewRequest("POST", env.URL+"/xapi/statements", strings.NewReader(st))
+	req.Header.Set("Authorization", is.Basic)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Experience-API-Version", "1.0.3")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("xAPI statement: %d", res.StatusCode)
 	}
 	return w
 }
@@ -126,6 +155,7 @@ func checkArchive(t *testing.T, w privacyWorld, files map[string][]byte) privacy
 		"notifications":       `SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.professional_id = $1`,
 		"accounts":            `SELECT COUNT(*) FROM users WHERE professional_id = $1`,
 		"competence_evidence": `SELECT COUNT(*) FROM competence_evidence WHERE professional_id = $1`,
+		"xapi_statements":     `SELECT COUNT(*) FROM xapi_statements WHERE provider_id IN (SELECT id FROM organisations WHERE code = 'TOS-DEMO-01')`,
 	} {
 		var n int
 		if err := q.QueryRow(query, w.prof).Scan(&n); err != nil {
@@ -135,7 +165,12 @@ func checkArchive(t *testing.T, w privacyWorld, files map[string][]byte) privacy
 			t.Errorf("section %s: %d rows, the database holds %d", sec, got, n)
 		}
 	}
-	for _, must := range []string{"participations", "credit_entries", "assessment_answers", "certificates", "notifications", "accounts", "audit"} {
+	if sts := doc.Sections["xapi_statements"].Rows; len(sts) == 1 {
+		if st, _ := sts[0]["statement"].(map[string]any); st == nil || !strings.Contains(fmt.Sprint(st["object"]), "privacy-1") {
+			t.Errorf("the xAPI statement is not decoded: %v", sts[0])
+		}
+	}
+	for _, must := range []string{"xapi_statements", "participations", "credit_entries", "assessment_answers", "certificates", "notifications", "accounts", "audit"} {
 		if len(doc.Sections[must].Rows) == 0 {
 			t.Errorf("section %s is empty for a world that has it", must)
 		}
@@ -270,6 +305,8 @@ func TestPrivacyExportAndErasure(t *testing.T) {
 			"email":         `SELECT COUNT(*) FROM professionals WHERE id = $1 AND email <> ''`,
 			"names":         `SELECT COUNT(*) FROM professionals WHERE id = $1 AND given_name <> 'Pseudonimo'`,
 			"login":         `SELECT COUNT(*) FROM users WHERE professional_id = $1 AND disabled = FALSE`,
+			"xapi":          `SELECT COUNT(*) FROM xapi_statements WHERE $1 > 0`,
+			"xapi keys":     `SELECT COUNT(*) FROM xapi_statement_keys k WHERE $1 > 0 AND NOT EXISTS (SELECT 1 FROM xapi_statements s WHERE s.seq = k.seq)`,
 		} {
 			if n := count(query, w.prof); n != 0 {
 				t.Errorf("%s: %d left after erasure", what, n)

@@ -97,7 +97,12 @@ func (s *Service) Export(ctx context.Context, professionalID int64) (*Archive, e
 
 // learnerKeys returns the xAPI account keys the professional's providers registered.
 func learnerKeys(ctx context.Context, q db.Querier, id int64) (keys []string, hashes []int64, providers []int64, err error) {
-	rows, err := q.QueryContext(ctx, `SELECT provider_id, home_page, name FROM xapi_learners WHERE professional_id = $1 ORDER BY provider_id, home_page, name`, id)
+	// Registered learner accounts, and the homePages whose account name is the codice
+	// fiscale itself (mode cf), under either spelling of the code.
+	rows, err := q.QueryContext(ctx, `SELECT provider_id, home_page, name FROM xapi_learners WHERE professional_id = $1
+		UNION SELECT h.provider_id, h.home_page, p.cf FROM xapi_homepages h, professionals p WHERE h.mode = 'cf' AND p.id = $1
+		UNION SELECT h.provider_id, h.home_page, p.cf_display FROM xapi_homepages h, professionals p WHERE h.mode = 'cf' AND p.id = $1
+		ORDER BY 1, 2, 3`, id)
 	if err != nil {
 		return nil, nil, nil, err
 	}

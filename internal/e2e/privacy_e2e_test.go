@@ -155,7 +155,7 @@ func checkArchive(t *testing.T, w privacyWorld, files map[string][]byte) privacy
 		"notifications":       `SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.professional_id = $1`,
 		"accounts":            `SELECT COUNT(*) FROM users WHERE professional_id = $1`,
 		"competence_evidence": `SELECT COUNT(*) FROM competence_evidence WHERE professional_id = $1`,
-		"xapi_statements":     `SELECT COUNT(*) FROM xapi_statements WHERE provider_id IN (SELECT id FROM organisations WHERE code = 'TOS-DEMO-01')`,
+		"xapi_statements":     `SELECT COUNT(*) FROM xapi_statements WHERE $1 > 0 AND provider_id IN (SELECT id FROM organisations WHERE code = 'TOS-DEMO-01')`,
 	} {
 		var n int
 		if err := q.QueryRow(query, w.prof).Scan(&n); err != nil {

@@ -10,8 +10,16 @@ import (
 
 	"esd/internal/apptest"
 	"esd/internal/db"
+	"esd/internal/domain"
 	"esd/internal/privacy"
 )
+
+// The privacy pages are seeds of the layout crawl, so they are checked whatever the crawl's
+// page bound leaves out.
+func init() {
+	layoutExtraPages[domain.RoleProfessional] = append(layoutExtraPages[domain.RoleProfessional], "/me/personal-data")
+	layoutExtraPages[domain.RoleNational] = append(layoutExtraPages[domain.RoleNational], "/privacy/requests", "/professionals/{professional.A}/personal-data")
+}
 
 // TestBrowserPrivacyJourney is the professional's journey in a real browser: "I miei dati" is
 // in their menu; the page downloads the archive (a ZIP with dati.json, README.txt, the CSV

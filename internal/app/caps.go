@@ -18,4 +18,5 @@ type caps struct {
 	governanceCaps
 	xapiCaps
 	exportsCaps
+	privacyCaps
 }

@@ -70,6 +70,24 @@ type namedFunc struct {
 	fn   func(ctx context.Context) error
 }
 
+// Bare returns a Main with the configuration's defaults applied and nothing opened, for the
+// commands that manage the database file itself (Command.Bare).
+func Bare(cfg Config) *Main {
+	if cfg.DataDir == "" {
+		cfg.DataDir = "data"
+	}
+	if cfg.DatabaseURL == "" {
+		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "esd.db")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if cfg.Out == nil {
+		cfg.Out = os.Stdout
+	}
+	return &Main{Config: cfg, Log: cfg.Log, Out: cfg.Out}
+}
+
 // New opens the database, migrates it, wires every capability, loads reference data and,
 // if configured, the demo world. The caller must Close the result.
 func New(ctx context.Context, cfg Config) (*Main, error) {
@@ -210,6 +228,9 @@ func (m *Main) Close() error {
 	if m.Jobs != nil {
 		m.Jobs.Wait()
 	}
+	if m.DB == nil {
+		return nil
+	}
 	return m.DB.Close()
 }
 
@@ -218,6 +239,10 @@ type Command struct {
 	Path  string // words, e.g. "import professionals"
 	Usage string
 	Run   func(ctx context.Context, m *Main, args []string) error
+	// Bare commands get a Main with only Config, Log and Out set (see Bare): they open the
+	// database themselves. A restore must find its target empty, before migrations and the
+	// start-up reference data fill it; a backup must not migrate the database it copies.
+	Bare bool
 }
 
 var commands []Command

@@ -119,6 +119,11 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 	m.Auth = &auth.Service{DB: d}
 	m.Audit = &audit.Service{DB: d}
 	m.Jobs = &jobs.Runner{DB: d, Log: m.Log}
+	// ESD_JOBS_HEARTBEAT (a Go duration, default 10s) sets how soon a job of a dead process
+	// is marked failed (three heartbeats); the crash tests shorten it.
+	if hb, err := time.ParseDuration(os.Getenv("ESD_JOBS_HEARTBEAT")); err == nil && hb > 0 {
+		m.Jobs.Heartbeat = hb
+	}
 	for _, w := range wiring {
 		if err := w(m); err != nil {
 			d.Close()
@@ -207,6 +212,10 @@ func (m *Main) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// Jobs left running by a process that died are failed visibly (see jobs.FailOrphans).
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go m.Jobs.Watch(wctx)
 	fmt.Fprintf(m.Out, "ESD in ascolto su http://%s (database %s)\n", ln.Addr(), m.DB.Dialect)
 	select {
 	case err := <-errc:

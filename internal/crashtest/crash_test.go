@@ -118,11 +118,14 @@ func scenarios() []scenario {
 const professionalsPerFile = 2500
 
 // professionalsCSV is a file of new professionals whose e-mail domain names the batch.
-func professionalsCSV(tag string) []byte {
-	g := registry.NewGenerator(uint64(len(tag))*7919+uint64(tag[1]), nil)
+func professionalsCSV(tag string) []byte { return professionalsCSVn(tag, professionalsPerFile) }
+
+// professionalsCSVn is a file of n new professionals whose e-mail domain names the batch.
+func professionalsCSVn(tag string, n int) []byte {
+	g := registry.NewGenerator(uint64(len(tag))*7919+uint64(tag[1])*131+uint64(tag[len(tag)-1]), nil)
 	var b strings.Builder
 	b.WriteString("codice_fiscale;cognome;nome;email;professione;disciplina;regione;rapporto;setting\n")
-	for i := 0; i < professionalsPerFile; i++ {
+	for i := 0; i < n; i++ {
 		p := g.Person()
 		fmt.Fprintf(&b, "%s;%s;%s;p%d@%s.crash.example.it;14;85;090;dipendente;ospedale\n", p.CF, p.Family, p.Given, i, tag)
 	}

@@ -8,7 +8,9 @@ package crashtest
 import (
 	"database/sql"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -49,9 +51,6 @@ func TestCrashSafety(t *testing.T) {
 		data := t.TempDir()
 		s := start(t, bin, dsn, data)
 		c := s.login(t)
-		if st := c.json(t, "POST", "/api/v1/organisations", map[string]any{"kind": "provider", "code": "CRASH-P", "name": "Provider delle prove di crash"}, nil); st != 201 && st != 200 {
-			t.Fatalf("create provider: %d", st)
-		}
 		{
 			x := openDirect(t, d, dsn)
 			if err := x.QueryRow("SELECT id FROM regions WHERE minsal_code = '090'").Scan(&toscanaID); err != nil {
@@ -59,6 +58,19 @@ func TestCrashSafety(t *testing.T) {
 			}
 			x.Close()
 		}
+		var prov struct {
+			ID int64 `json:"id"`
+		}
+		if st := c.json(t, "POST", "/api/v1/organisations", map[string]any{"kind": "provider", "code": providerCode, "name": "Provider delle prove di crash", "region_id": toscanaID}, &prov); st != 201 && st != 200 {
+			t.Fatalf("create provider: %d", st)
+		}
+		var cred struct {
+			Basic string `json:"basic"`
+		}
+		if st := c.json(t, "POST", fmt.Sprintf("/api/v1/providers/%d/xapi/credentials", prov.ID), map[string]any{"label": "crash", "scopes": []string{"all"}}, &cred); st != 201 || cred.Basic == "" {
+			t.Fatalf("create xAPI credential: %d", st)
+		}
+		xapiBasic = cred.Basic
 		rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 17))
 		outcomes := map[string][]string{}
 		for it := 0; it < iterations; it++ {
@@ -84,6 +96,9 @@ func TestCrashSafety(t *testing.T) {
 				time.Sleep(killAfter)
 				s.kill()
 				r := <-resc
+				if strings.HasPrefix(r.note, ", status") {
+					t.Fatalf("%s: the server refused the work instead of doing it%s\n%s", sc.name, r.note, errorLines(s.out.String()))
+				}
 				if d == db.SQLite {
 					integrityCheck(t, dsn)
 				}
@@ -111,6 +126,8 @@ func scenarios() []scenario {
 		{name: "professionals-job", maxKill: 1200 * time.Millisecond, run: importProfessionals(true), check: checkProfessionals(true)},
 		{name: "events-csv", maxKill: 800 * time.Millisecond, run: importEvents, check: checkEvents},
 		{name: "indicators-csv", maxKill: 1000 * time.Millisecond, run: importIndicators, check: checkIndicators},
+		{name: "report-xml", maxKill: 1200 * time.Millisecond, run: importReport, check: checkReport},
+		{name: "xapi-batch", maxKill: 800 * time.Millisecond, run: postStatements, check: checkStatements},
 		{name: "write-burst", maxKill: 1500 * time.Millisecond, run: writeBurst, check: checkBurst},
 	}
 }
@@ -228,7 +245,7 @@ func importEvents(c *client, tag string, sent func()) (bool, string) {
 	var b strings.Builder
 	b.WriteString("provider_code;event_code;title;type;subtype;hours;participants;start_date;end_date;region;professions;objective\n")
 	for i := 0; i < eventsPerFile; i++ {
-		fmt.Fprintf(&b, "CRASH-P;%s-%04d;Telemedicina e fascicolo sanitario %d;RES;1;8;20;2027-05-10;2027-05-10;090;14;17\n", strings.ToUpper(tag), i, i)
+		fmt.Fprintf(&b, "9901;%s-%04d;Telemedicina e fascicolo sanitario %d;RES;1;8;20;2027-05-10;2027-05-10;090;14;17\n", strings.ToUpper(tag), i, i)
 	}
 	st, body, err := c.doSent("POST", "/api/v1/events/import", "text/csv", []byte(b.String()), sent)
 	if err != nil {
@@ -358,4 +375,125 @@ func checkBurst(t *testing.T, x *sql.DB, s *server, c *client, tag string, acked
 		t.Errorf("%s: %d professionals, %d with their audit entry", tag, present, audited)
 	}
 	return fmt.Sprintf("%d acknowledged, %d present, %d lost", len(cfs), present, lost)
+}
+
+// providerCode is the crash tests' ECM provider (numeric, as cod_org is in the rapporto evento).
+const providerCode = "9901"
+
+const reportParticipants = 1500
+
+// reportCode is the numeric cod_evento of a tag's rapporto evento.
+func reportCode(tag string) string {
+	return fmt.Sprintf("77%d%03d", int(tag[1]-'0'), int(tag[2])+int(tag[3])*3)
+}
+
+// importReport posts a rapporto evento XML of an event the catalogue does not know (it is
+// created with the report) with reportParticipants new professionals.
+func importReport(c *client, tag string, sent func()) (bool, string) {
+	g := registry.NewGenerator(uint64(tag[1])*977+uint64(tag[2])*13+uint64(tag[3]), []string{"F205"})
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="ISO-8859-1"?>
+<dataroot>
+  <evento cod_evento="%s" cod_edi="1" cod_org="%s" cod_accr="090" data_ini="2026-03-02" data_fine="2026-03-20" crediti="8.0" ore="8" tipo_form="1" tipo_eve="P" cod_obi="17" num_part="%d" cod_tipologia_form="10">
+`, reportCode(tag), providerCode, reportParticipants)
+	for i := 0; i < reportParticipants; i++ {
+		p := g.Person()
+		fmt.Fprintf(&b, `    <partecipante cod_fisc="%s" nome="%s" cognome="%s" ruolo="P" lib_dip="D" part_reclutato="0" cred_acq="8.0" data_acq="2026-03-20"><professione cod_prof="14"><disciplina>85</disciplina></professione></partecipante>
+`, p.CF, asciiName(p.Given), asciiName(p.Family))
+	}
+	b.WriteString("  </evento>\n</dataroot>\n")
+	st, body, err := c.doSent("POST", "/api/v1/reports?name="+tag+".xml", "application/xml", []byte(b.String()), sent)
+	if err != nil {
+		return false, ""
+	}
+	if st/100 != 2 {
+		return false, fmt.Sprintf(", status %d %.300s", st, body)
+	}
+	return true, ""
+}
+
+// asciiName drops accents so the test file is plain ISO-8859-1 whatever the generator draws.
+func asciiName(s string) string {
+	r := strings.NewReplacer("à", "a", "è", "e", "é", "e", "ì", "i", "ò", "o", "ù", "u", "'", "")
+	return r.Replace(s)
+}
+
+func checkReport(t *testing.T, x *sql.DB, s *server, c *client, tag string, acked bool) string {
+	n := count(t, x, `SELECT count(*) FROM participations WHERE event_id IN
+		(SELECT e.id FROM events e JOIN organisations o ON o.id = e.provider_id WHERE o.code = $1 AND e.code = $2)`, providerCode, reportCode(tag))
+	got := wholeOrAbsent(t, tag, "participations", n, reportParticipants, acked)
+	if n == 0 {
+		// Known weakness: the event a report creates is written (catalogue BulkLoad) before
+		// the report's own transaction, so a kill in between leaves the event without its
+		// participations. Say so, and check that sending the same report again completes it.
+		if ev := count(t, x, `SELECT count(*) FROM events e JOIN organisations o ON o.id = e.provider_id WHERE o.code = $1 AND e.code = $2`, providerCode, reportCode(tag)); ev > 0 {
+			got += ", the event created from the report is there without participations (known, see the report)"
+		}
+		if ok, note := importReport(c, tag, func() {}); !ok {
+			t.Fatalf("%s: sending the report again after the crash: %s", tag, note)
+		}
+		if n := count(t, x, `SELECT count(*) FROM participations WHERE event_id IN
+			(SELECT e.id FROM events e JOIN organisations o ON o.id = e.provider_id WHERE o.code = $1 AND e.code = $2)`, providerCode, reportCode(tag)); n != reportParticipants {
+			t.Fatalf("%s: after sending the report again %d participations of %d", tag, n, reportParticipants)
+		}
+		got += ", sent again: whole"
+	}
+	return got
+}
+
+// xapiBasic is the Authorization header of the crash provider's LRS credential.
+var xapiBasic string
+
+const statementsPerBatch = 500
+
+// statementPrefix is the first group of the statement ids of a tag's batch.
+func statementPrefix(tag string) string {
+	return fmt.Sprintf("%08x", uint32(tag[1])<<24|uint32(tag[2])<<16|uint32(tag[3])<<8|uint32(tag[4]))
+}
+
+func postStatements(c *client, tag string, sent func()) (bool, string) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := 0; i < statementsPerBatch; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id":"%s-0000-4000-8000-%012d","actor":{"objectType":"Agent","mbox":"mailto:learner%d@example.it"},"verb":{"id":"http://adlnet.gov/expapi/verbs/experienced","display":{"it-IT":"ha seguito"}},"object":{"id":"https://lms.example.it/course/%d","objectType":"Activity"},"timestamp":"2026-03-02T10:00:00Z"}`,
+			statementPrefix(tag), i, i%50, i%7)
+	}
+	b.WriteString("]")
+	req, err := http.NewRequest("POST", c.base+"/xapi/statements", &signalReader{r: strings.NewReader(b.String()), sent: sent})
+	if err != nil {
+		return false, err.Error()
+	}
+	req.ContentLength = int64(b.Len())
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Experience-API-Version", "1.0.3")
+	req.Header.Set("Authorization", xapiBasic)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false, ""
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		return false, fmt.Sprintf(", status %d %.300s", res.StatusCode, body)
+	}
+	return true, ""
+}
+
+func checkStatements(t *testing.T, x *sql.DB, s *server, c *client, tag string, acked bool) string {
+	n := count(t, x, "SELECT count(*) FROM xapi_statements WHERE id LIKE $1", statementPrefix(tag)+"-%")
+	return wholeOrAbsent(t, tag, "statements", n, statementsPerBatch, acked)
+}
+
+// errorLines are the server's log lines at level ERROR, for a failure message.
+func errorLines(log string) string {
+	var out []string
+	for _, l := range lines(log) {
+		if strings.Contains(l, `"level":"ERROR"`) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -67,7 +67,10 @@ type Runner struct {
 const DefaultHeartbeat = 10 * time.Second
 
 // OrphanMessage is the visible reason of a job found running after its process died.
-const OrphanMessage = "interrotto: il server si è fermato mentre il lavoro era in corso; ripetere l'operazione / interrupted: the server stopped while the job was running; run it again"
+// The process may have died just after the job's work committed and before its state was
+// written, so the message does not claim that nothing was saved: it asks to check and repeat,
+// which the imports allow (the same file twice changes nothing).
+const OrphanMessage = "interrotto: il server si è fermato mentre il lavoro era in corso; controllare il risultato e, se manca, ripetere l'operazione (un'importazione ripetuta non duplica nulla) / interrupted: the server stopped while the job was running; check the result and run it again if it is missing (a repeated import duplicates nothing)"
 
 func (r *Runner) heartbeat() time.Duration {
 	if r.Heartbeat > 0 {
@@ -157,8 +160,9 @@ func (r *Runner) beat(id int64, stop chan struct{}) {
 // older than three heartbeats and that this process is not running: its process died (a
 // crash, a SIGKILL, a power cut). They are failed rather than re-queued because a job's work
 // is a closure over its request (an uploaded file is not kept), so there is nothing to run
-// again; the imports that run as jobs write in one transaction, so a failed one left nothing
-// behind and the person sees that it must be repeated. It returns the jobs it failed.
+// again; the imports that run as jobs write in one transaction, so a failed one left either
+// nothing or (killed between its commit and its state update) everything, never half, and
+// repeating it is safe. It returns the jobs it failed.
 func (r *Runner) FailOrphans(ctx context.Context) ([]int64, error) {
 	cutoff := db.Now().Add(-3 * r.heartbeat())
 	rows, err := r.DB.Write.QueryContext(ctx, `SELECT id FROM jobs WHERE state = $1 AND COALESCE(heartbeat_at, updated_at) < $2`,

@@ -271,8 +271,10 @@ func run(args []string) error {
 		usage(os.Stderr, fs)
 		return usageErr{fmt.Sprintf("comando sconosciuto %q", strings.Join(rest, " "))}
 	}
-	m, err := app.New(ctx, cfg)
-	if err != nil {
+	var m *app.Main
+	if c.Bare {
+		m = app.Bare(cfg)
+	} else if m, err = app.New(ctx, cfg); err != nil {
 		return err
 	}
 	defer m.Close()

@@ -70,6 +70,24 @@ type namedFunc struct {
 	fn   func(ctx context.Context) error
 }
 
+// Bare returns a Main with the configuration's defaults applied and nothing opened, for the
+// commands that manage the database file itself (Command.Bare).
+func Bare(cfg Config) *Main {
+	if cfg.DataDir == "" {
+		cfg.DataDir = "data"
+	}
+	if cfg.DatabaseURL == "" {
+		cfg.DatabaseURL = filepath.Join(cfg.DataDir, "esd.db")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if cfg.Out == nil {
+		cfg.Out = os.Stdout
+	}
+	return &Main{Config: cfg, Log: cfg.Log, Out: cfg.Out}
+}
+
 // New opens the database, migrates it, wires every capability, loads reference data and,
 // if configured, the demo world. The caller must Close the result.
 func New(ctx context.Context, cfg Config) (*Main, error) {
@@ -101,6 +119,11 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 	m.Auth = &auth.Service{DB: d}
 	m.Audit = &audit.Service{DB: d}
 	m.Jobs = &jobs.Runner{DB: d, Log: m.Log}
+	// ESD_JOBS_HEARTBEAT (a Go duration, default 10s) sets how soon a job of a dead process
+	// is marked failed (three heartbeats); the crash tests shorten it.
+	if hb, err := time.ParseDuration(os.Getenv("ESD_JOBS_HEARTBEAT")); err == nil && hb > 0 {
+		m.Jobs.Heartbeat = hb
+	}
 	for _, w := range wiring {
 		if err := w(m); err != nil {
 			d.Close()
@@ -189,6 +212,10 @@ func (m *Main) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// Jobs left running by a process that died are failed visibly (see jobs.FailOrphans).
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go m.Jobs.Watch(wctx)
 	fmt.Fprintf(m.Out, "ESD in ascolto su http://%s (database %s)\n", ln.Addr(), m.DB.Dialect)
 	select {
 	case err := <-errc:
@@ -210,6 +237,9 @@ func (m *Main) Close() error {
 	if m.Jobs != nil {
 		m.Jobs.Wait()
 	}
+	if m.DB == nil {
+		return nil
+	}
 	return m.DB.Close()
 }
 
@@ -218,6 +248,10 @@ type Command struct {
 	Path  string // words, e.g. "import professionals"
 	Usage string
 	Run   func(ctx context.Context, m *Main, args []string) error
+	// Bare commands get a Main with only Config, Log and Out set (see Bare): they open the
+	// database themselves. A restore must find its target empty, before migrations and the
+	// start-up reference data fill it; a backup must not migrate the database it copies.
+	Bare bool
 }
 
 var commands []Command

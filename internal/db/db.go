@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"esd/internal/domain"
@@ -182,6 +183,9 @@ func MapError(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return &domain.Error{Code: domain.ENOTFOUND, Message: "not found", Err: err}
 	}
+	if IsDiskFull(err) {
+		return &domain.Error{Code: domain.EUNAVAILABLE, Message: DiskFullMessage, Err: err}
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {
@@ -201,6 +205,32 @@ func MapError(err error) error {
 		}
 	}
 	return err
+}
+
+// DiskFullMessage is what a person reads when the database's disk is full: the cause, and
+// that nothing of the operation was kept (the transaction rolled back).
+const DiskFullMessage = "disco pieno: il database non ha più spazio, nulla è stato salvato; liberare spazio e riprovare / disk full: the database has no space left, nothing was saved; free some space and try again"
+
+// IsDiskFull reports whether err says the disk (or SQLite's max_page_count) is full:
+// SQLITE_FULL, ENOSPC from the file system, or PostgreSQL's disk_full (53100).
+func IsDiskFull(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return true
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "53100" {
+		return true
+	}
+	// Some paths (a failed commit, a wrapped driver error) keep only the text.
+	msg := err.Error()
+	return strings.Contains(msg, "database or disk is full") || strings.Contains(msg, "no space left on device")
 }
 
 // Placeholders returns "$from, $from+1, …" for n parameters, for building multi-row inserts.

@@ -17,6 +17,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // no valid session or token
 	EFORBIDDEN    = "forbidden"    // authenticated, but the role or scope does not allow it
 	ETOOMANY      = "too_many"     // throttled
+	EUNAVAILABLE  = "unavailable"  // the platform cannot take the write now (disk full); the message says why, nothing was saved
 	EINTERNAL     = "internal"     // a bug or an outage; details are logged, never shown
 )
 

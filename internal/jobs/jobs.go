@@ -54,7 +54,29 @@ type Progress func(done, total int64)
 type Runner struct {
 	DB  *db.DB
 	Log *slog.Logger
-	wg  sync.WaitGroup
+	// Heartbeat is how often a running job's heartbeat_at is refreshed (default
+	// DefaultHeartbeat); a running job whose heartbeat is older than three of them belongs to
+	// a process that died, and Watch marks it failed.
+	Heartbeat time.Duration
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	live      map[int64]bool // jobs this process is running: never orphans, whatever their heartbeat
+}
+
+// DefaultHeartbeat is the heartbeat interval when Runner.Heartbeat is zero.
+const DefaultHeartbeat = 10 * time.Second
+
+// OrphanMessage is the visible reason of a job found running after its process died.
+// The process may have died just after the job's work committed and before its state was
+// written, so the message does not claim that nothing was saved: it asks to check and repeat,
+// which the imports allow (the same file twice changes nothing).
+const OrphanMessage = "interrotto: il server si è fermato mentre il lavoro era in corso; controllare il risultato e, se manca, ripetere l'operazione (un'importazione ripetuta non duplica nulla) / interrupted: the server stopped while the job was running; check the result and run it again if it is missing (a repeated import duplicates nothing)"
+
+func (r *Runner) heartbeat() time.Duration {
+	if r.Heartbeat > 0 {
+		return r.Heartbeat
+	}
+	return DefaultHeartbeat
 }
 
 // Start records a new job and runs fn in a goroutine with a context detached from the
@@ -68,15 +90,29 @@ func (r *Runner) Start(ctx context.Context, kind string, fn func(ctx context.Con
 	if a.UserID != 0 {
 		owner = a.UserID
 	}
-	err := r.DB.Write.QueryRowContext(ctx, `INSERT INTO jobs (kind, state, owner_user_id, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $4) RETURNING id`, kind, StateRunning, owner, now).Scan(&id)
+	err := r.DB.Write.QueryRowContext(ctx, `INSERT INTO jobs (kind, state, owner_user_id, created_at, updated_at, heartbeat_at)
+		VALUES ($1, $2, $3, $4, $4, $4) RETURNING id`, kind, StateRunning, owner, now).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
 	jctx := domain.WithRequestID(domain.WithActor(context.Background(), a), domain.RequestIDFrom(ctx))
+	r.mu.Lock()
+	if r.live == nil {
+		r.live = map[int64]bool{}
+	}
+	r.live[id] = true
+	r.mu.Unlock()
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		beat := make(chan struct{})
+		go r.beat(id, beat)
+		defer func() {
+			close(beat)
+			r.mu.Lock()
+			delete(r.live, id)
+			r.mu.Unlock()
+		}()
 		var last time.Time
 		p := func(done, total int64) {
 			if time.Since(last) < 500*time.Millisecond {
@@ -103,6 +139,90 @@ func (r *Runner) Start(ctx context.Context, kind string, fn func(ctx context.Con
 			state, msg, string(body), db.Now(), id)
 	}()
 	return id, nil
+}
+
+// beat refreshes the job's heartbeat until stop is closed.
+func (r *Runner) beat(id int64, stop chan struct{}) {
+	t := time.NewTicker(r.heartbeat())
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			_, _ = r.DB.Write.ExecContext(context.Background(), `UPDATE jobs SET heartbeat_at = $1 WHERE id = $2 AND state = $3`,
+				db.Now(), id, StateRunning)
+		}
+	}
+}
+
+// FailOrphans marks failed, with OrphanMessage, every job left running whose heartbeat is
+// older than three heartbeats and that this process is not running: its process died (a
+// crash, a SIGKILL, a power cut). They are failed rather than re-queued because a job's work
+// is a closure over its request (an uploaded file is not kept), so there is nothing to run
+// again; the imports that run as jobs write in one transaction, so a failed one left either
+// nothing or (killed between its commit and its state update) everything, never half, and
+// repeating it is safe. It returns the jobs it failed.
+func (r *Runner) FailOrphans(ctx context.Context) ([]int64, error) {
+	cutoff := db.Now().Add(-3 * r.heartbeat())
+	rows, err := r.DB.Write.QueryContext(ctx, `SELECT id FROM jobs WHERE state = $1 AND COALESCE(heartbeat_at, updated_at) < $2`,
+		StateRunning, cutoff)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var failed []int64
+	for _, id := range ids {
+		r.mu.Lock()
+		mine := r.live[id]
+		r.mu.Unlock()
+		if mine {
+			continue
+		}
+		res, err := r.DB.Write.ExecContext(ctx, `UPDATE jobs SET state = $1, message = $2, updated_at = $3
+			WHERE id = $4 AND state = $5 AND COALESCE(heartbeat_at, updated_at) < $6`,
+			StateFailed, OrphanMessage, db.Now(), id, StateRunning, cutoff)
+		if err != nil {
+			return failed, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			failed = append(failed, id)
+			if r.Log != nil {
+				r.Log.Warn("job left running by a stopped process marked failed", "job", id)
+			}
+		}
+	}
+	return failed, nil
+}
+
+// Watch runs FailOrphans now and then once per heartbeat until ctx ends. The server runs it:
+// a job of a process that died just before this one started is failed as soon as its
+// heartbeat is old enough, without waiting for another restart.
+func (r *Runner) Watch(ctx context.Context) {
+	t := time.NewTicker(r.heartbeat())
+	defer t.Stop()
+	for {
+		if _, err := r.FailOrphans(ctx); err != nil && ctx.Err() == nil && r.Log != nil {
+			r.Log.Error("sweep of orphan jobs", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Wait blocks until every started job has finished (used at shutdown and in tests).

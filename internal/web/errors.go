@@ -27,6 +27,8 @@ func StatusOf(err error) int {
 		return http.StatusForbidden
 	case domain.ETOOMANY:
 		return http.StatusTooManyRequests
+	case domain.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

@@ -320,7 +320,10 @@ func (s *Service) BulkLoad(ctx context.Context, events []EventInput, batch int, 
 			}
 			pr, problems := s.validate(ctx, r, in, p, state != StateDraft)
 			if len(problems) > 0 {
-				return written, fmt.Errorf("event %s (%d): %s: %s", in.Code, start+i, problems[0].Field, problems[0].Reason)
+				// A domain error, so that a report creating an event the catalogue's rules refuse
+				// answers 422 with the rule broken, not an internal error.
+				return written, &domain.Error{Code: domain.EINVALID, Details: problems,
+					Message: fmt.Sprintf("event %s (%d): %s: %s", in.Code, start+i, problems[0].Field, problems[0].Reason)}
 			}
 			pr.state = state
 			ps = append(ps, pr)

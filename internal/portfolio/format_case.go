@@ -21,6 +21,31 @@ type caseLink struct {
 	URI        string `json:"uri"`
 }
 
+// UnmarshalJSON accepts a LinkURI object or, as older OpenSALT exports write link fields,
+// a plain URI string: the identifier is then the URI's last path segment (CASE URIs end
+// with the identifier), the whole URI when it has no slash. A null leaves the link empty.
+func (l *caseLink) UnmarshalJSON(b []byte) error {
+	var s string
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		id := strings.TrimRight(s, "/")
+		if i := strings.LastIndexAny(id, "/:"); i >= 0 && isUUID(id[i+1:]) {
+			id = id[i+1:]
+		}
+		*l = caseLink{Identifier: id, URI: s}
+		return nil
+	}
+	type plainLink caseLink // without the method, to avoid recursion
+	var pl plainLink
+	if err := json.Unmarshal(b, &pl); err != nil {
+		return err
+	}
+	*l = caseLink(pl)
+	return nil
+}
+
 type casePackage struct {
 	CFDocument     caseDocument      `json:"CFDocument"`
 	CFItems        []caseItem        `json:"CFItems"`
@@ -342,6 +367,22 @@ func decodeCASE(data []byte) (Document, []string, problems) {
 			p.add(0, where+".fullStatement", it.Identifier, "missing fullStatement (the item's text)")
 		}
 	}
+	// A plain-URI link whose last segment is not the identifier is resolved by the URI.
+	byURI := map[string]string{d.URI: d.Identifier}
+	for _, it := range pkg.CFItems {
+		if it.URI != "" {
+			byURI[it.URI] = it.Identifier
+		}
+	}
+	resolve := func(l caseLink) string {
+		if _, ok := items[l.Identifier]; ok || l.Identifier == d.Identifier {
+			return l.Identifier
+		}
+		if id, ok := byURI[l.URI]; ok && l.URI != "" {
+			return id
+		}
+		return l.Identifier
+	}
 	parent := map[string]string{}
 	seq := map[string]int{}
 	type cw struct {
@@ -349,9 +390,14 @@ func decodeCASE(data []byte) (Document, []string, problems) {
 		c    DocCrosswalk
 	}
 	var cws []cw
+	// Association types ESD does not model (precedes, isPeerOf, hasSkillLevel, replacedBy,
+	// exemplar, extensions…) are not imported; the report names each type, how many and
+	// where, so nothing is dropped silently.
+	skipped := map[string]int{}
+	skippedAt := map[string][]string{}
 	for i, a := range pkg.CFAssociations {
 		where := fmt.Sprintf("CFAssociations[%d]", i)
-		o, dst := a.OriginNodeURI.Identifier, a.DestinationNodeURI.Identifier
+		o, dst := resolve(a.OriginNodeURI), resolve(a.DestinationNodeURI)
 		_, oIn := items[o]
 		_, dIn := items[dst]
 		switch a.AssociationType {
@@ -396,7 +442,20 @@ func decodeCASE(data []byte) (Document, []string, problems) {
 				}
 			}
 			cws = append(cws, cw{line, DocCrosswalk{Scheme: scheme, Code: code, Label: ext.Title, Relation: rel}})
+		default:
+			skipped[a.AssociationType]++
+			if len(skippedAt[a.AssociationType]) < 5 {
+				skippedAt[a.AssociationType] = append(skippedAt[a.AssociationType], where+" ("+a.Identifier+")")
+			}
 		}
+	}
+	kinds := make([]string, 0, len(skipped))
+	for k := range skipped {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		notes = append(notes, fmt.Sprintf("skipped: %d association(s) of type %q, not modelled by ESD, at %s", skipped[k], k, strings.Join(skippedAt[k], ", ")))
 	}
 	var nodes []rawNode
 	byID := map[string]*rawNode{}

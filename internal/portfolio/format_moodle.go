@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The columns of Moodle's competency framework import/export (admin tool lpimportcsv),
@@ -287,6 +288,12 @@ func decodeMoodle(data []byte) (Document, []string, problems) {
 		p.add(0, "", "", "empty file")
 		return doc, nil, p
 	}
+	if bad := firstInvalidUTF8(data); bad >= 0 {
+		// A file saved as Windows-1252 (Excel's default) but read as UTF-8: refuse it with
+		// the line, rather than storing mangled text.
+		p.add(lineOf(data, int64(bad)), "", fmt.Sprintf("byte 0x%02X", data[bad]), "the file is not valid UTF-8 (saved as Windows-1252 or Latin-1?): save it as CSV UTF-8")
+		return doc, nil, p
+	}
 	first, _, _ := bytes.Cut(data, []byte("\n"))
 	delim := ','
 	if c := bytes.Count(first, []byte(";")); c > bytes.Count(first, []byte(",")) {
@@ -485,4 +492,16 @@ func checkScaleConfig(p *problems, line int, cfg string, n int) {
 			p.add(line, moodleHeader[mScaleConfig], fmt.Sprint(it["id"]), "unknown scale value: the scale has %d values", n)
 		}
 	}
+}
+
+// firstInvalidUTF8 returns the offset of the first byte that is not valid UTF-8, or -1.
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }

@@ -85,20 +85,8 @@ func (s *Service) ExportBank(ctx context.Context, bankID int64, format string, w
 			return err
 		}
 		for _, it := range items {
-			row := []string{it.Code, it.LineCode, it.Kind, strconv.Itoa(it.Level), it.TextIT, it.TextEN}
-			for i := 0; i < maxOptions; i++ {
-				if i < len(it.Options) {
-					row = append(row, it.Options[i].TextIT, it.Options[i].TextEN)
-				} else {
-					row = append(row, "", "")
-				}
-			}
-			c := ""
-			if n := it.CorrectOption(); n > 0 {
-				c = strconv.Itoa(n)
-			}
-			row = append(row, c, it.ExplanationIT, it.ExplanationEN)
-			if err := cw.Write(row); err != nil {
+			if err := cw.Write(bankCSVRow(ItemInput{Code: it.Code, LineCode: it.LineCode, Kind: it.Kind, Level: it.Level, TextIT: it.TextIT, TextEN: it.TextEN,
+				ExplanationIT: it.ExplanationIT, ExplanationEN: it.ExplanationEN, Options: it.Options})); err != nil {
 				return err
 			}
 		}
@@ -106,6 +94,23 @@ func (s *Service) ExportBank(ctx context.Context, bankID int64, format string, w
 		return cw.Error()
 	}
 	return domain.Invalid("format", "format must be json or csv")
+}
+
+// bankCSVRow is an item as a row of the CSV form (under CSVHeader), what parseBankCSV reads.
+func bankCSVRow(it ItemInput) []string {
+	row := []string{it.Code, it.LineCode, it.Kind, strconv.Itoa(it.Level), it.TextIT, it.TextEN}
+	for i := 0; i < maxOptions; i++ {
+		if i < len(it.Options) {
+			row = append(row, it.Options[i].TextIT, it.Options[i].TextEN)
+		} else {
+			row = append(row, "", "")
+		}
+	}
+	c := ""
+	if n := (Item{Options: it.Options}).CorrectOption(); n > 0 {
+		c = strconv.Itoa(n)
+	}
+	return append(row, c, it.ExplanationIT, it.ExplanationEN)
 }
 
 // ImportReport counts what an import did.
@@ -256,7 +261,14 @@ func parseBankJSON(r io.Reader) ([]fileItem, []domain.Problem) {
 		case errors.As(err, &te):
 			line = lineAt(data, te.Offset)
 		}
-		return nil, []domain.Problem{{Line: line, Reason: "malformed JSON: " + strings.TrimPrefix(err.Error(), "json: ")}}
+		field := "file"
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			// The decoder gives no offset for it: name the field (even an empty name).
+			if field = strings.Trim(f, `"`); field == "" {
+				field = `""`
+			}
+		}
+		return nil, []domain.Problem{{Line: line, Field: field, Reason: "malformed JSON: " + strings.TrimPrefix(err.Error(), "json: ")}}
 	}
 	if len(f.Items) == 0 {
 		return nil, []domain.Problem{{Field: "items", Reason: "the file has no items"}}
@@ -323,15 +335,22 @@ func parseBankCSV(r io.Reader) ([]fileItem, []domain.Problem) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			probs = append(probs, domain.Problem{Line: line, Reason: "malformed CSV: " + err.Error()})
+			// The line from the error itself: FieldPos panics when Read returned no record.
 			var pe *csv.ParseError
-			if errors.As(err, &pe) && pe.Err != csv.ErrFieldCount {
+			line := 0
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			probs = append(probs, domain.Problem{Line: line, Field: "file", Reason: "malformed CSV: " + err.Error()})
+			// Only a row of the wrong width lets reading go on; after broken quoting or a
+			// failing reader (a body over its cap fails every read) it would never end.
+			if pe == nil || pe.Err != csv.ErrFieldCount {
 				break
 			}
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -65,16 +66,28 @@ type importRow struct {
 	regions []string
 }
 
+// MaxImportBytes is the largest events file accepted (the page and the API cap their
+// bodies at it too): some 100,000 editions, far more than a provider's year.
+const MaxImportBytes = 32 << 20
+
 // ParseEvents reads an events file: format "csv" (separator ; or , detected, UTF-8 or
 // Windows-1252) or "json" (an array of events as the API takes them, with provider_code).
+// A file over MaxImportBytes is refused before it is parsed.
 func ParseEvents(format string, r io.Reader) ([]importRow, []domain.Problem, error) {
-	switch format {
-	case "json":
-		return parseJSON(r)
-	case "csv", "":
-		return parseCSV(r)
+	if format != "json" && format != "csv" && format != "" {
+		return nil, nil, domain.Invalid("format", "formato sconosciuto %q (csv o json)", format)
 	}
-	return nil, nil, domain.Invalid("format", "formato sconosciuto %q (csv o json)", format)
+	b, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(b) > MaxImportBytes {
+		return nil, []domain.Problem{{Field: "file", Reason: fmt.Sprintf("file più grande di %d MB", MaxImportBytes>>20)}}, nil
+	}
+	if format == "json" {
+		return parseJSON(b)
+	}
+	return parseCSV(b)
 }
 
 // jsonEvent is an event in a JSON file: the API input plus the provider's code.
@@ -83,12 +96,25 @@ type jsonEvent struct {
 	ProviderCode string `json:"provider_code,omitempty"`
 }
 
-func parseJSON(r io.Reader) ([]importRow, []domain.Problem, error) {
-	dec := json.NewDecoder(r)
+func parseJSON(b []byte) ([]importRow, []domain.Problem, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var list []jsonEvent
 	if err := dec.Decode(&list); err != nil {
-		return nil, []domain.Problem{{Line: 1, Field: "file", Reason: "JSON non valido: " + err.Error()}}, nil
+		// The line of the mistake, where the decoder says where it is.
+		line := 1
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			line += bytes.Count(b[:min(se.Offset, int64(len(b)))], []byte("\n"))
+		case errors.As(err, &te):
+			line += bytes.Count(b[:min(te.Offset, int64(len(b)))], []byte("\n"))
+		}
+		return nil, []domain.Problem{{Line: line, Field: "file", Reason: "JSON non valido: " + strings.TrimPrefix(err.Error(), "json: ")}}, nil
+	}
+	if dec.More() {
+		return nil, []domain.Problem{{Line: 1, Field: "file", Reason: "JSON non valido: dati dopo l'elenco degli eventi"}}, nil
 	}
 	out := make([]importRow, len(list))
 	for i, e := range list {
@@ -109,11 +135,7 @@ func decodeText(b []byte) string {
 	return string(s)
 }
 
-func parseCSV(r io.Reader) ([]importRow, []domain.Problem, error) {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, nil, err
-	}
+func parseCSV(raw []byte) ([]importRow, []domain.Problem, error) {
 	text := decodeText(raw)
 	first, _, _ := strings.Cut(text, "\n")
 	cr := csv.NewReader(strings.NewReader(text))
@@ -135,7 +157,11 @@ func parseCSV(r io.Reader) ([]importRow, []domain.Problem, error) {
 			k = a
 		}
 		if !contains(Columns, k) {
-			ps = append(ps, domain.Problem{Line: 1, Field: h, Reason: "colonna sconosciuta"})
+			field := h
+			if strings.TrimSpace(h) == "" {
+				field = fmt.Sprintf("colonna %d", i+1) // a problem always names its place
+			}
+			ps = append(ps, domain.Problem{Line: 1, Field: field, Reason: "colonna sconosciuta"})
 			continue
 		}
 		col[k] = i
@@ -151,17 +177,23 @@ func parseCSV(r io.Reader) ([]importRow, []domain.Problem, error) {
 	byKey := map[string]int{}
 	var out []importRow
 	firsts := map[int][]string{}
-	line := 1
 	for {
 		rec, err := cr.Read()
-		line++
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
+			// The line where the broken record starts; reading goes on with the next one.
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
 			ps = append(ps, domain.Problem{Line: line, Field: "file", Reason: "riga CSV malformata: " + err.Error()})
 			continue
 		}
+		// A quoted field may span lines: the record's own first line, not a count of records.
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
@@ -324,7 +356,13 @@ func parseNumber(s string) (float64, error) {
 		s = strings.ReplaceAll(s, ".", "")
 		s = strings.Replace(s, ",", ".", 1)
 	}
-	return strconv.ParseFloat(s, 64)
+	f, err := strconv.ParseFloat(s, 64)
+	// ParseFloat also reads "NaN", "Inf" and hexadecimal: no file means those, and a NaN
+	// would slip past every range check after it.
+	if err == nil && (math.IsNaN(f) || math.IsInf(f, 0) || strings.ContainsAny(s, "xXnN")) {
+		return 0, fmt.Errorf("%q non è un numero", s)
+	}
+	return f, err
 }
 
 func parseType(s string) string {

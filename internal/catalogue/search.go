@@ -450,7 +450,9 @@ func (x *index) run(q Query, c compiled) (total int, page []scored, n *counts, t
 	if limit <= 0 || limit > 200 {
 		limit = 20
 	}
-	k := limit + max(q.Offset, 0)
+	// An offset past every document gives an empty page; capping it there also keeps
+	// limit+offset from overflowing (a query string can say offset=9223372036854775807).
+	k := limit + min(max(q.Offset, 0), len(x.docs))
 	byDate := q.Sort == "date" || len(terms) == 0
 	newWorker := func() *worker {
 		return &worker{n: &counts{lines: make([]int, len(x.lineIDs))}, h: &topK{byDate: byDate}}

@@ -50,7 +50,7 @@ func (m WebModule) Register(r *web.Routes) {
 	r.Page("GET /catalogue/analysis.csv", m.analysisDownload("csv"))
 	r.Page("GET /catalogue/analysis.xlsx", m.analysisDownload("xlsx"))
 	r.Page("GET /catalogue/import", m.importPage)
-	r.Page("POST /catalogue/import", m.importPost, web.PageOpts{MaxBytes: 32 << 20})
+	r.Page("POST /catalogue/import", m.importPost, web.PageOpts{MaxBytes: MaxImportBytes + 1<<20})
 	r.Page("GET /catalogue/export.csv", m.exportDownload("csv"))
 	r.Page("GET /catalogue/export.json", m.exportDownload("json"))
 	for _, p := range m.homePanels() {
@@ -90,7 +90,7 @@ func (m WebModule) Register(r *web.Routes) {
 			return out, nil
 		})
 	r.API("POST /api/v1/events/import", web.Op{Summary: "Import events from CSV (text/csv) or JSON (application/json), all or nothing", Tag: tag,
-		Response: ImportReport{}, RawRequest: "text/csv", MaxBytes: 32 << 20, Roles: []string{"provider", "national"}},
+		Response: ImportReport{}, RawRequest: "text/csv", MaxBytes: MaxImportBytes, Roles: []string{"provider", "national"}},
 		func(c *web.Ctx) (any, error) {
 			format := "csv"
 			if strings.Contains(c.R.Header.Get("Content-Type"), "json") || c.R.URL.Query().Get("format") == "json" {

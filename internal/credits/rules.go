@@ -134,6 +134,9 @@ func ParseRules(b []byte) (Rules, error) {
 	if err := dec.Decode(&r); err != nil {
 		return r, domain.Invalid("rules", "malformed rule data: %v", err)
 	}
+	if dec.More() {
+		return r, domain.Invalid("rules", "malformed rule data: more after the rules object")
+	}
 	return r, r.Validate()
 }
 

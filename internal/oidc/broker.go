@@ -6,9 +6,11 @@
 package oidc
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -316,6 +318,42 @@ type FileConfig struct {
 	PasswordLoginOff []domain.Role `json:"password_login_off"`
 }
 
+// MaxConfigBytes bounds the configuration file: a few brokers take a few kilobytes.
+const MaxConfigBytes = 1 << 20
+
+// ParseFileConfig reads a configuration file's content, without applying it: unknown
+// fields and trailing data are refused, and so is every broker that SaveBroker would
+// refuse (the error names the broker and its field), so that a bad file changes nothing.
+func ParseFileConfig(raw []byte) (FileConfig, error) {
+	var fc FileConfig
+	if len(raw) > MaxConfigBytes {
+		return fc, fmt.Errorf("the file is larger than %d bytes", MaxConfigBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fc); err != nil {
+		return fc, err
+	}
+	if dec.More() {
+		return fc, errors.New("more data after the configuration object")
+	}
+	for i, b := range fc.Brokers {
+		b = b.withDefaults()
+		if b.ClientSecret == "" {
+			b.ClientSecret = "********" // an empty secret keeps the stored one: SaveBroker decides
+		}
+		if err := b.validate(); err != nil {
+			return fc, fmt.Errorf("brokers[%d] (%s): %w", i, b.Code, err)
+		}
+	}
+	for _, r := range fc.PasswordLoginOff {
+		if !r.Valid() {
+			return fc, fmt.Errorf("password_login_off: unknown role %q", r)
+		}
+	}
+	return fc, nil
+}
+
 // LoadFile applies a configuration file: its brokers are created or updated (source
 // "file"), and the roles it lists lose password login. Problems name the broker.
 func (s *Service) LoadFile(ctx context.Context, path string) error {
@@ -323,10 +361,8 @@ func (s *Service) LoadFile(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	var fc FileConfig
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&fc); err != nil {
+	fc, err := ParseFileConfig(raw)
+	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	for i, b := range fc.Brokers {

@@ -48,6 +48,13 @@ type decoder struct {
 	encoding string // "" until decided
 	err      error  // the first problem; reading stops there
 	lang     string // of the messages
+	// A quoted field may span lines; quoted is whether the lines so far end inside one,
+	// opened at line quoteLine, and quotedBytes how much the open record holds. The cap on
+	// a line would otherwise not bound a record: one stray quote makes the rest of the
+	// file a single field, which encoding/csv buffers whole (several times over).
+	quoted      bool
+	quoteLine   int
+	quotedBytes int
 }
 
 func newDecoder(r io.Reader, lang string) *decoder {
@@ -112,6 +119,9 @@ func (d *decoder) Read(p []byte) (int, error) {
 }
 
 func (d *decoder) decode(raw []byte) error {
+	if err := d.trackQuotes(raw); err != nil {
+		return err
+	}
 	ascii := true
 	for _, c := range raw {
 		if c >= 0x80 {
@@ -156,6 +166,20 @@ func (d *decoder) decode(raw []byte) error {
 		default:
 			d.buf = utf8.AppendRune(d.buf, rune(c))
 		}
+	}
+	return nil
+}
+
+// trackQuotes follows the quote parity across lines (a doubled quote toggles twice, so it
+// counts right) and refuses a record that stays open for more than MaxLineBytes.
+func (d *decoder) trackQuotes(raw []byte) error {
+	if !d.quoted {
+		d.quoteLine, d.quotedBytes = d.line, 0
+	}
+	d.quoted = d.quoted != (bytes.Count(raw, []byte{'"'})%2 == 1)
+	d.quotedBytes += len(raw)
+	if d.quoted && d.quotedBytes > MaxLineBytes {
+		return fileError(d.lang, d.quoteLine, "line %d opens a quoted field that is still open %d bytes later: check the quotes \"", d.quoteLine, MaxLineBytes)
 	}
 	return nil
 }

@@ -80,7 +80,11 @@ func (c *Ctx) DecodeJSON(v any) error {
 		case errors.As(err, &se):
 			return domain.Invalid("body", "malformed JSON at byte %d", se.Offset)
 		case errors.As(err, &te):
-			return domain.Invalid(te.Field, "expected %s", te.Type)
+			field := te.Field
+			if field == "" {
+				field = "body" // the value as a whole has the wrong type
+			}
+			return domain.Invalid(field, "expected %s, found a JSON %s", te.Type, te.Value)
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			return domain.Invalid("body", "malformed JSON: unexpected end of input")
 		case errors.Is(err, io.EOF):

@@ -298,7 +298,12 @@ func (q *req) statements() error {
 // readStatements reads a JSON statement or array, or a multipart/mixed request whose first
 // part is the statements and the others attachments checked against their SHA-2.
 func (q *req) readStatements() ([]any, map[string]Part, error) {
-	ct := q.r.Header.Get("Content-Type")
+	return readStatements(q.r.Header.Get("Content-Type"), q.r.Body)
+}
+
+// readStatements is the parse layer of a statements request: the body as its Content-Type
+// says, without the store (its size is capped by the LRS's MaxBody before it gets here).
+func readStatements(ct string, r io.Reader) ([]any, map[string]Part, error) {
 	mt, mp, err := mime.ParseMediaType(ct)
 	if err != nil && ct != "" {
 		return nil, nil, badRequest("Content-Type %q: %v", ct, err)
@@ -310,7 +315,7 @@ func (q *req) readStatements() ([]any, map[string]Part, error) {
 		if mp["boundary"] == "" {
 			return nil, nil, badRequest("multipart/mixed without a boundary")
 		}
-		mr := multipart.NewReader(q.r.Body, mp["boundary"])
+		mr := multipart.NewReader(r, mp["boundary"])
 		for i := 0; ; i++ {
 			p, err := mr.NextPart()
 			if err == io.EOF {
@@ -321,7 +326,13 @@ func (q *req) readStatements() ([]any, map[string]Part, error) {
 			}
 			b, err := io.ReadAll(p)
 			if err != nil {
-				return nil, nil, err
+				// Over the size cap stays as it is (413); anything else is the client's
+				// broken body (a part cut short), not a server error.
+				var mb *http.MaxBytesError
+				if errors.As(err, &mb) {
+					return nil, nil, err
+				}
+				return nil, nil, badRequest("multipart body, part %d: %v", i+1, err)
 			}
 			if i == 0 {
 				if pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); pt != "application/json" {
@@ -343,7 +354,7 @@ func (q *req) readStatements() ([]any, map[string]Part, error) {
 			return nil, nil, badRequest("multipart body: no statements part")
 		}
 	case mt == "application/json" || mt == "":
-		if body, err = io.ReadAll(q.r.Body); err != nil {
+		if body, err = io.ReadAll(r); err != nil {
 			return nil, nil, err
 		}
 	default:

@@ -61,6 +61,9 @@ func (v *validator) keys(path string, o obj, allowed ...string) {
 }
 
 func join(path, k string) string {
+	if k == "" {
+		k = `""` // an empty property name must still show in the problem's path
+	}
 	if path == "" {
 		return k
 	}

@@ -26,8 +26,8 @@ import (
 // Health, readiness, metrics and static files are never held back: a load balancer must see
 // a busy server as alive.
 //
-// Set in code, a zero field takes its default (see DefaultAdmission); Limit < 0 switches
-// admission off.
+// Set in code, a zero field takes its default (see DefaultAdmission) and a negative Queue
+// means none; Limit < 0 switches admission off.
 type AdmissionConfig struct {
 	Limit       int
 	Queue       int
@@ -100,47 +100,76 @@ var admissionMessages = map[string][2]string{
 
 func init() { addMessages(admissionMessages) }
 
-// admissionState builds the admission control on first use: s.Admission when set (tests),
-// else the environment over the defaults for the database pool.
+// admissionState returns the admission control, building it on first use from
+// s.Admission when set, else from the environment over the defaults for the database pool.
 func (s *Server) admissionState() *admission {
-	s.admOnce.Do(func() {
-		cfg := s.Admission
-		if cfg == (AdmissionConfig{}) {
-			pool := 0
-			if s.DB != nil {
-				pool = s.DB.Read.Stats().MaxOpenConnections
-				if s.DB.Write != s.DB.Read {
-					pool += s.DB.Write.Stats().MaxOpenConnections
-				}
-			}
-			var err error
-			if cfg, err = AdmissionFromEnv(pool); err != nil {
-				s.Log.Error("admission setting ignored", "err", err)
-			}
-		} else {
-			// Set in code: a zero field takes its default (in the environment 0 means 0).
-			d := DefaultAdmission(0)
-			if cfg.Queue == 0 {
-				cfg.Queue = d.Queue
-			}
-			if cfg.Wait == 0 {
-				cfg.Wait = d.Wait
+	if a := s.adm.Load(); a != nil {
+		return a
+	}
+	s.admMu.Lock()
+	defer s.admMu.Unlock()
+	if a := s.adm.Load(); a != nil {
+		return a
+	}
+	cfg := s.Admission
+	if cfg == (AdmissionConfig{}) {
+		pool := 0
+		if s.DB != nil {
+			pool = s.DB.Read.Stats().MaxOpenConnections
+			if s.DB.Write != s.DB.Read {
+				pool += s.DB.Write.Stats().MaxOpenConnections
 			}
 		}
-		cfg.ImportLimit = max(cfg.ImportLimit, 1)
-		a := &admission{cfg: cfg, retryAfterSecond: strconv.Itoa(max(1, int(math.Ceil(cfg.Wait.Seconds()))))}
-		if cfg.Limit > 0 {
-			a.slots = make(chan struct{}, cfg.Limit)
-			a.imports = make(chan struct{}, cfg.ImportLimit)
+		var err error
+		if cfg, err = AdmissionFromEnv(pool); err != nil {
+			s.Log.Error("admission setting ignored", "err", err)
 		}
-		a.shed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "esd_http_shed_total",
+	} else {
+		cfg = withDefaults(cfg)
+	}
+	a := s.newAdmission(cfg)
+	s.adm.Store(a)
+	return a
+}
+
+// withDefaults fills the zero fields of a configuration set in code; a negative Queue
+// means no queue at all.
+func withDefaults(cfg AdmissionConfig) AdmissionConfig {
+	d := DefaultAdmission(0)
+	if cfg.Queue == 0 {
+		cfg.Queue = d.Queue
+	}
+	cfg.Queue = max(cfg.Queue, 0)
+	if cfg.Wait == 0 {
+		cfg.Wait = d.Wait
+	}
+	return cfg
+}
+
+func (s *Server) newAdmission(cfg AdmissionConfig) *admission {
+	cfg.ImportLimit = max(cfg.ImportLimit, 1)
+	a := &admission{cfg: cfg, retryAfterSecond: strconv.Itoa(max(1, int(math.Ceil(cfg.Wait.Seconds()))))}
+	if cfg.Limit > 0 {
+		a.slots = make(chan struct{}, cfg.Limit)
+		a.imports = make(chan struct{}, cfg.ImportLimit)
+	}
+	s.shedOnce.Do(func() {
+		s.shed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "esd_http_shed_total",
 			Help: "Requests refused with 429 by the admission control, by class (request or import)."}, []string{"class"})
 		if s.metrics != nil {
-			_ = s.metrics.reg.Register(a.shed)
+			_ = s.metrics.reg.Register(s.shed)
 		}
-		s.adm = a
 	})
-	return s.adm
+	a.shed = s.shed
+	return a
+}
+
+// SetAdmission replaces the admission limits while the server runs (tests, and an operator
+// tool later): requests already admitted finish under the old limits.
+func (s *Server) SetAdmission(cfg AdmissionConfig) {
+	s.admMu.Lock()
+	defer s.admMu.Unlock()
+	s.adm.Store(s.newAdmission(withDefaults(cfg)))
 }
 
 // AdmissionLimits returns the limits in force, for the start-up log and the benchmark.
@@ -244,6 +273,8 @@ func requestLang(r *http.Request) string {
 
 // admissionFields are embedded in Server (kept here so server.go changes by two lines).
 type admissionFields struct {
-	admOnce sync.Once
-	adm     *admission
+	admMu    sync.Mutex
+	adm      atomic.Pointer[admission]
+	shedOnce sync.Once
+	shed     *prometheus.CounterVec
 }

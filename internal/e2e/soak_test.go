@@ -49,6 +49,10 @@ func TestSoakAndGracefulDegradation(t *testing.T) {
 			t.Fatalf("seed: %v\n%s", err, out)
 		}
 
+		// Admission off for this part: it checks that the application answers the whole mix
+		// without an error; whether this shared machine keeps up with 40 req/s is the
+		// benchmark's business, and shedding is checked below.
+		env.M.Server.SetAdmission(web.AdmissionConfig{Limit: -1})
 		// 160 arrivals: more than one turn of the soak's weighted wheel (151 slots, every
 		// class in each turn), so every class is sent at least once.
 		recs, out := soakRecords(t, env, "--duration", "4s", "--rate", "40")

@@ -19,6 +19,7 @@ import (
 	"esd/internal/credits"
 	"esd/internal/participation"
 	"esd/internal/seed"
+	"esd/internal/web"
 )
 
 // seedCaps holds the services of the seed capability (it has none of its own: it drives the
@@ -255,7 +256,16 @@ func runBench(ctx context.Context, m *Main, args []string) error {
 	if *soakDur <= 0 || *overload < 0 {
 		return usageError{"--duration must be positive and --overload not negative\nuso: esd bench " + usageOf("bench")}
 	}
-	soak := soakOptions{Rate: *rate, Duration: *soakDur, Overload: *overload, Out: m.Out, Log: os.Stderr}
+	// The page scenarios measure capacity with 64 connections: the admission control would
+	// turn most of that into 429s, so it is off for them and the soak alone runs under the
+	// limits in force (its Setup restores them, its Teardown turns them off again).
+	limits := m.Server.AdmissionLimits()
+	if limits.Queue == 0 {
+		limits.Queue = -1 // SetAdmission reads a zero queue as the default
+	}
+	m.Server.SetAdmission(web.AdmissionConfig{Limit: -1})
+	defer m.Server.SetAdmission(limits)
+	soak := soakOptions{Rate: *rate, Duration: *soakDur, Overload: *overload, Out: m.Out, Log: os.Stderr, Admission: limits}
 	if soak.Rate <= 0 {
 		soak.Rate = defaultSoakRate
 	}

@@ -16,6 +16,7 @@ import (
 	"esd/internal/db"
 	"esd/internal/registry"
 	"esd/internal/seed"
+	"esd/internal/web"
 )
 
 // soakOptions are the flags of `esd bench --scenario soak`.
@@ -25,6 +26,9 @@ type soakOptions struct {
 	Overload float64
 	Out      io.Writer
 	Log      io.Writer
+	// Admission is the limits the soak runs under (the server's own: `esd bench` turns them
+	// off for the other scenarios).
+	Admission web.AdmissionConfig
 }
 
 // Latency targets of the soak classes (p99, ms). performance.md sets none for pages, so these
@@ -73,8 +77,14 @@ func soakScenario(m *Main, base string, cookies map[string]string, o soakOptions
 		Single:   true,
 		Explicit: true,
 		NoMemory: true, // the soak samples memory itself, after its warm-up
-		Setup:    w.setup,
-		Teardown: w.teardown,
+		Setup: func(ctx context.Context) error {
+			m.Server.SetAdmission(o.Admission)
+			return w.setup(ctx)
+		},
+		Teardown: func(ctx context.Context) error {
+			defer m.Server.SetAdmission(web.AdmissionConfig{Limit: -1})
+			return w.teardown(ctx)
+		},
 		Rep: func(ctx context.Context) (map[string]float64, error) {
 			return bench.RunSoak(ctx, classes, cfg)
 		},

@@ -19,6 +19,7 @@ import (
 	"esd/internal/credits"
 	"esd/internal/participation"
 	"esd/internal/seed"
+	"esd/internal/web"
 )
 
 // seedCaps holds the services of the seed capability (it has none of its own: it drives the
@@ -33,7 +34,7 @@ func wireSeed(m *Main) error {
 
 func init() {
 	registerCommand(Command{Path: "seed", Usage: "--size S|M|L [--seed N] [--history FILE]: genera il dataset sintetico nazionale", Run: runSeed})
-	registerCommand(Command{Path: "bench", Usage: "[--size S|M|L] [--scenario a,b] [--quick] [--history FILE] [--list]: esegue i benchmark", Run: runBench})
+	registerCommand(Command{Path: "bench", Usage: "[--size S|M|L] [--scenario a,b] [--quick] [--rate R] [--duration D] [--overload F] [--history FILE] [--list]: esegue i benchmark (carico prolungato: --scenario soak)", Run: runBench})
 }
 
 // defaultHistory is where seed and bench append their figures when --history is not given:
@@ -206,6 +207,8 @@ func runBench(ctx context.Context, m *Main, args []string) error {
 	list := fs.Bool("list", false, "list the scenarios and exit")
 	inproc := fs.Bool("inprocess-load", false, "run the load generator in this process (its CPU then includes the server's)")
 	sane := fs.Bool("require-sane", false, "fail a scenario whose figures are not positive finite numbers (CI smoke)")
+	soakDur := fs.Duration("duration", 30*time.Minute, "soak: length of the main phase")
+	overload := fs.Float64("overload", 0, "soak: run the main phase at this many times --rate and check graceful degradation (e.g. 2)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -252,7 +255,23 @@ func runBench(ctx context.Context, m *Main, args []string) error {
 		bcfg.Rate, pcfg.Rate = *rate, *rate
 	}
 	bcfg.InProcessLoad, pcfg.InProcessLoad = *inproc, *inproc
-	suite, err := benchSuite(ctx, m, base, ds, bcfg, pcfg, *quick)
+	if *soakDur <= 0 || *overload < 0 {
+		return usageError{"--duration must be positive and --overload not negative\nuso: esd bench " + usageOf("bench")}
+	}
+	// The page scenarios measure capacity with 64 connections: the admission control would
+	// turn most of that into 429s, so it is off for them and the soak alone runs under the
+	// limits in force (its Setup restores them, its Teardown turns them off again).
+	limits := m.Server.AdmissionLimits()
+	if limits.Queue == 0 {
+		limits.Queue = -1 // SetAdmission reads a zero queue as the default
+	}
+	m.Server.SetAdmission(web.AdmissionConfig{Limit: -1})
+	defer m.Server.SetAdmission(limits)
+	soak := soakOptions{Rate: *rate, Duration: *soakDur, Overload: *overload, Out: m.Out, Log: os.Stderr, Admission: limits}
+	if soak.Rate <= 0 {
+		soak.Rate = defaultSoakRate
+	}
+	suite, err := benchSuite(ctx, m, base, ds, bcfg, pcfg, soak, *quick)
 	if err != nil {
 		return err
 	}
@@ -280,7 +299,7 @@ func runBench(ctx context.Context, m *Main, args []string) error {
 // benchSuite registers the scenarios that exist in this build: the baselines, the pages of
 // the running platform (as the seeded accounts see them), and each capability's own
 // benchmark.
-func benchSuite(ctx context.Context, m *Main, base string, ds seed.Dataset, bcfg bench.BaselineConfig, pcfg bench.PageConfig, quick bool) (*bench.Suite, error) {
+func benchSuite(ctx context.Context, m *Main, base string, ds seed.Dataset, bcfg bench.BaselineConfig, pcfg bench.PageConfig, soak soakOptions, quick bool) (*bench.Suite, error) {
 	s := &bench.Suite{}
 	s.MustAdd(bench.BaselineScenarioFor(m.DB, bcfg))
 	if ds.Size == "" {
@@ -310,5 +329,6 @@ func benchSuite(ctx context.Context, m *Main, base string, ds seed.Dataset, bcfg
 	} {
 		s.MustAdd(bench.PageScenario(base, p, pcfg))
 	}
+	s.MustAdd(soakScenario(m, base, cookies, soak))
 	return s, nil
 }

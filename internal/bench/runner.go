@@ -30,6 +30,11 @@ type Scenario struct {
 	NoWarmup bool
 	// NoMemory leaves out the peak RSS metric the harness adds to every scenario.
 	NoMemory bool
+	// Single runs one repetition and no warm-up: for a scenario that is long by design (the
+	// soak) and measures its own warm-up and in-run baseline inside that repetition.
+	Single bool
+	// Explicit scenarios run only when the filter selects them, never in a run of all.
+	Explicit bool
 }
 
 // MetricPeakRSS is the metric the harness adds to each scenario: the largest resident set
@@ -166,7 +171,7 @@ func (r *Runner) Run(ctx context.Context, s *Suite) error {
 		if sc.Name == BaselineScenario {
 			selected = append([]Scenario{sc}, selected...)
 			matched = matched || (len(r.opts.Filter) > 0 && Match(r.opts.Filter, sc.Name))
-		} else if Match(r.opts.Filter, sc.Name) {
+		} else if Match(r.opts.Filter, sc.Name) && (!sc.Explicit || len(r.opts.Filter) > 0) {
 			selected = append(selected, sc)
 			matched = true
 		}
@@ -224,6 +229,9 @@ func (r *Runner) RunScenario(ctx context.Context, sc Scenario) (err error) {
 	}
 	if sc.Reps > reps {
 		reps = sc.Reps
+	}
+	if sc.Single {
+		warm, reps = 0, 1
 	}
 	for i := 0; i < warm; i++ {
 		if _, err := sc.Rep(ctx); err != nil {

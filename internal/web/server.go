@@ -44,6 +44,9 @@ type Server struct {
 	// SecureCookies sets the Secure flag on cookies; on by default, off only for plain-HTTP
 	// development on localhost.
 	SecureCookies bool
+	// Admission bounds the requests served at once (admission.go); zero: the defaults and ESD_ADMISSION_*.
+	Admission AdmissionConfig
+	admissionFields
 
 	mux     *http.ServeMux
 	handler http.Handler
@@ -249,7 +252,8 @@ func newRequestID() string {
 }
 
 // middleware applies, outermost first: recovery, request id, logging and metrics, security
-// headers, cross-origin protection of every state-changing request, and authentication.
+// headers, admission control (admission.go), cross-origin protection of every
+// state-changing request, and authentication.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -258,7 +262,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	for _, p := range s.coExempt {
 		cop.AddInsecureBypassPattern(p)
 	}
-	protected := cop.Handler(s.authenticate(next))
+	protected := s.admit(cop.Handler(s.authenticate(next)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rid := r.Header.Get("X-Request-ID")

@@ -17,7 +17,7 @@ import (
 //go:embed data/default_portfolio.json
 var defaultPortfolio []byte
 
-//go:generate go run gen_default.go gen_default_content.go
+//go:generate go run gen_default.go gen_default_content.go gen_default_content_en.go
 
 // DefaultDocument returns the illustrative default portfolio.
 func DefaultDocument() (Document, error) {

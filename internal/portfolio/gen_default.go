@@ -9,7 +9,9 @@
 // inherits its ambito's ECM objectives and adds its own ECM and DigComp 3.0 targets
 // ("17" = broader, "7~" = related, "4.2=" = exact).
 //
-// Run from this folder: go run gen_default.go gen_default_content.go
+// English level descriptors come from gen_default_content_en.go (levelsEN).
+//
+// Run from this folder: go run gen_default.go gen_default_content.go gen_default_content_en.go
 package main
 
 import (
@@ -80,6 +82,46 @@ func levels(l line) [4]string {
 	}
 }
 
+// levelsEN is levels in English, with the same four patterns, from the line's English topic
+// and act (contentEN). The wording follows the Italian sentence by sentence so that a reader
+// switching language sees the same level, not a paraphrase.
+func levelsEN(l line) [4]string {
+	e, ok := contentEN[l.en]
+	if !ok {
+		panic("no English topic and act in contentEN for line " + l.en)
+	}
+	t, a := e[0], e[1]
+	switch l.kind {
+	case "kn":
+		return [4]string{
+			"Knows the basic concepts of " + t + " and recognises their role in their own daily work.",
+			"In usual situations can " + a + ", consulting the reference sources and procedures when needed.",
+			"Even in complex or uncertain cases can " + a + ", weighing the implications of the choices and explaining them clearly to colleagues.",
+			"Has specialist knowledge of " + t + ": steers the organisation's choices, writes operational guidance and trains other professionals.",
+		}
+	case "rel":
+		return [4]string{
+			"Understands the importance of " + t + " and, in simple situations and with the support of colleagues or guidance materials, can " + a + ".",
+			"Autonomously and with most of the people they care for, can " + a + ", adapting their own style to each person.",
+			"Even in delicate situations or with people in difficulty can " + a + ", recognising individual needs and the limits of the digital tool.",
+			"Promotes " + t + " in their own organisation: defines good practice, acts as a role model and helps colleagues improve.",
+		}
+	case "mgmt":
+		return [4]string{
+			"Knows the essential elements of " + t + " and takes an informed part in the activities started in their own service.",
+			"For well-bounded activities of their own service, with the support of leads or guidance tools, can " + a + ".",
+			"Autonomously, even in complex projects or ones involving several services, can " + a + ", coordinating the contribution of colleagues.",
+			"Leads " + t + " at organisation or regional level: defines strategies and methods, evaluates the results and trains other professionals.",
+		}
+	}
+	return [4]string{
+		"Knows the essentials of " + t + " and, in simple situations and following instructions or with a colleague's help, can " + a + ".",
+		"Autonomously, in the usual situations of their own work, can " + a + ", recognising the most common problems and knowing how to solve them or whom to turn to.",
+		"Even in complex or infrequent situations can " + a + ", adapting their way of working to the context and helping less experienced colleagues.",
+		"Is a point of reference for " + t + " in their own organisation: trains colleagues, contributes to procedures and technical choices and proposes improvements.",
+	}
+}
+
 func cw(scheme string, codes []string) []portfolio.DocCrosswalk {
 	var out []portfolio.DocCrosswalk
 	for _, c := range codes {
@@ -116,8 +158,9 @@ func main() {
 			ai := portfolio.DocItem{Code: ac, TitleIT: a.it, TitleEN: a.en, DescriptionIT: a.desc, DescriptionEN: a.descEN}
 			for k, l := range a.lines {
 				li := portfolio.DocItem{Code: fmt.Sprintf("%s.L%02d", ac, k+1), TitleIT: l.it, TitleEN: l.en, DescriptionIT: l.desc}
+				en := levelsEN(l)
 				for n, s := range levels(l) {
-					li.Levels = append(li.Levels, portfolio.DocLineLevel{Level: n + 1, IT: s})
+					li.Levels = append(li.Levels, portfolio.DocLineLevel{Level: n + 1, IT: s, EN: en[n]})
 				}
 				ecm := append([]string{}, a.ecm...)
 				for _, e := range l.ecm {

@@ -508,3 +508,7 @@ var securityMessages = map[string][2]string{
 }
 
 func init() { addMessages(securityMessages) }
+
+// CrossOriginExempt returns the path patterns exempted from cross-origin protection (their
+// handlers authenticate every request with header credentials).
+func (s *Server) CrossOriginExempt() []string { return append([]string(nil), s.coExempt...) }

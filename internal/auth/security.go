@@ -70,10 +70,15 @@ func (s *Service) failuresSince(ctx context.Context, st loginState, username str
 		since = st.resetAt
 	}
 	var n int
-	var oldest sql.NullTime
-	_ = s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM login_attempts WHERE username = $1 AND ok = FALSE AND at > $2`,
-		username, since).Scan(&n, &oldest)
-	return n, oldest.Time
+	var oldest time.Time
+	_ = s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_attempts WHERE username = $1 AND ok = FALSE AND at > $2`,
+		username, since).Scan(&n)
+	if n > 0 {
+		// Not MIN(at): SQLite returns an aggregate without the column's type, as text.
+		_ = s.DB.Read.QueryRowContext(ctx, `SELECT at FROM login_attempts WHERE username = $1 AND ok = FALSE AND at > $2 ORDER BY at LIMIT 1`,
+			username, since).Scan(&oldest)
+	}
+	return n, oldest
 }
 
 // maybeLock locks an existing account that has just reached lockAfter failures, with an

@@ -420,10 +420,10 @@ func TestPublicRateLimit(t *testing.T) {
 		c := env.Client()
 		hammer := func(path string) apptest.Response {
 			var last apptest.Response
-			for i := 0; i < 40; i++ {
+			for i := 0; i < 140; i++ {
 				last = c.Get(path)
 				if last.Status == 429 {
-					if i < 30 {
+					if i < 120 {
 						t.Fatalf("%s: limited after only %d requests", path, i)
 					}
 					return last

@@ -87,8 +87,8 @@ func PublicLimited() []string { return append([]string(nil), publicLimited...) }
 // Default public rate: a person checking certificates by hand never gets near it; a script
 // scraping codes does.
 const (
-	defaultPublicRatePerMinute = 60
-	defaultPublicRateBurst     = 30
+	defaultPublicRatePerMinute = 120
+	defaultPublicRateBurst     = 120
 )
 
 // rateLimiter is a token bucket per key (route and address), kept in memory: the limit is

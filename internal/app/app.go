@@ -106,6 +106,9 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout
 	}
+	// Every log line of the platform goes through one redacting handler: no secret, token or
+	// codice fiscale reaches the logs whichever package logs it.
+	cfg.Log = slog.New(web.RedactHandler(cfg.Log.Handler()))
 	m := &Main{Config: cfg, Log: cfg.Log, Out: cfg.Out}
 	d, err := db.Open(ctx, cfg.DatabaseURL)
 	if err != nil {

@@ -6,6 +6,8 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -26,7 +28,7 @@ import (
 )
 
 // AdminPassword is the password of the first national account in test environments.
-const AdminPassword = "admin-password-123"
+const AdminPassword = "national-gov-pw-123"
 
 // Env is a running platform.
 type Env struct {
@@ -40,6 +42,9 @@ type Env struct {
 // Options tune Start.
 type Options struct {
 	Demo bool // load the demo world
+	// LogTo receives the platform's log lines (text format) instead of discarding them,
+	// for tests that read the logs.
+	LogTo io.Writer
 }
 
 // Start runs the platform on a fresh database of dialect d until the test ends.
@@ -51,8 +56,12 @@ func Start(t testing.TB, d db.Dialect, opts ...Options) *Env {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &bytes.Buffer{}
+	logTo := o.LogTo
+	if logTo == nil {
+		logTo = io.Discard
+	}
 	m, err := app.New(ctx, app.Config{DatabaseURL: dbtest.URL(t, d), DataDir: t.TempDir(), AdminPassword: AdminPassword,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Out: out, Demo: o.Demo})
+		Log: slog.New(slog.NewTextHandler(logTo, nil)), Out: out, Demo: o.Demo})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -90,10 +99,17 @@ func Start(t testing.TB, d db.Dialect, opts ...Options) *Env {
 // Sys returns a context with the system actor, for setting up data through the services.
 func (e *Env) Sys() context.Context { return app.System(context.Background()) }
 
+// PasswordFor is the password CreateUser gives username: long, not common, and not
+// containing the username, as the password policy asks.
+func PasswordFor(username string) string {
+	h := sha256.Sum256([]byte(username))
+	return "pw-" + hex.EncodeToString(h[:6]) + "-Zq"
+}
+
 // CreateUser creates an account with the given grant and returns its username and password.
 func (e *Env) CreateUser(username string, role domain.Role, regionID, orgID, profID int64) (string, string) {
 	e.T.Helper()
-	pw := "pw-" + username + "-123456"
+	pw := PasswordFor(username)
 	_, err := e.M.Auth.CreateUser(e.Sys(), auth.NewUser{Username: username, Password: pw, Role: role, RegionID: regionID,
 		OrganisationID: orgID, ProfessionalID: profID})
 	if err != nil {

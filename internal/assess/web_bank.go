@@ -275,9 +275,12 @@ func (m Module) bankImport(c *web.Ctx) error {
 	name := ""
 	if strings.HasPrefix(c.R.Header.Get("Content-Type"), "multipart/") {
 		if err := c.R.ParseMultipartForm(8 << 20); err == nil {
-			if f, hdr, err := c.R.FormFile("file"); err == nil {
-				defer f.Close()
-				body, name = io.LimitReader(f, 8<<20), hdr.Filename
+			b, hdr, ok, err := c.Upload("file", web.UploadSpec{MaxBytes: 8 << 20, Kinds: []web.UploadKind{web.UploadCSV, web.UploadJSON}})
+			if err != nil {
+				return m.renderBank(c, id, nil, err)
+			}
+			if ok {
+				body, name = bytes.NewReader(b), hdr.Filename
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strings"
 	"time"
 
@@ -36,6 +35,8 @@ type User struct {
 	Disabled           bool        `json:"disabled"`
 	Lang               string      `json:"lang"`
 	CreatedAt          time.Time   `json:"created_at"`
+	// LockedUntil is set while the account is locked after repeated failed logins.
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
 }
 
 // NewUser is the input of CreateUser.
@@ -79,11 +80,11 @@ func (s *Service) actor(ctx context.Context, u User) domain.Actor {
 
 // userCols are the columns scanUser reads; queries alias the users table as u.
 const userCols = `u.id, u.username, u.display_name, u.role, COALESCE(u.region_id, 0), COALESCE(u.organisation_id, 0),
-	COALESCE(u.professional_id, 0), u.must_change_password, u.disabled, u.lang, u.created_at`
+	COALESCE(u.professional_id, 0), u.must_change_password, u.disabled, u.lang, u.created_at, u.locked_until`
 
 func scanUser(row interface{ Scan(...any) error }, u *User, extra ...any) error {
 	return row.Scan(append([]any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.RegionID, &u.OrganisationID,
-		&u.ProfessionalID, &u.MustChangePassword, &u.Disabled, &u.Lang, &u.CreatedAt}, extra...)...)
+		&u.ProfessionalID, &u.MustChangePassword, &u.Disabled, &u.Lang, &u.CreatedAt, &u.LockedUntil}, extra...)...)
 }
 
 func nullID(v int64) any {
@@ -131,8 +132,8 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	if in.DisplayName == "" {
 		in.DisplayName = in.Username
 	}
-	if err := ValidatePassword(in.Password); err != nil {
-		return User{}, domain.Invalid("password", "%s", err)
+	if err := ValidatePassword(in.Username, in.Password); err != nil {
+		return User{}, policyInvalid("password", err)
 	}
 	if err := validateGrant(in); err != nil {
 		return User{}, err
@@ -224,25 +225,29 @@ func (s *Service) ListUsers(ctx context.Context) ([]User, error) {
 var ErrBadLogin = &domain.Error{Code: domain.EUNAUTHORIZED, Message: "wrong username or password"}
 
 // Login checks the credentials and, on success, opens a session and returns its token (to
-// be set as a cookie). Failed attempts are counted per username and per remote address.
+// be set as a cookie). Failed attempts are counted per username and per remote address: they
+// throttle further attempts for a while, and lock the account after lockAfter failures within
+// lockWindow (see security.go). A locked or throttled username gets the same answer whether
+// the account exists or not.
 func (s *Service) Login(ctx context.Context, username, password, remote string) (string, User, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	now := s.now()
-	since := now.Add(-throttleWindow)
-	var byUser, byRemote int
-	_ = s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_attempts WHERE username = $1 AND ok = FALSE AND at > $2`, username, since).Scan(&byUser)
-	_ = s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_attempts WHERE remote = $1 AND ok = FALSE AND at > $2`, remote, since).Scan(&byRemote)
-	if byUser >= maxFailsPerUser || byRemote >= maxFailsPerRemote {
-		return "", User{}, &domain.Error{Code: domain.ETOOMANY, Message: "too many failed attempts: try again in 15 minutes"}
-	}
-	var u User
-	var hash string
-	err := scanUser(s.DB.Read.QueryRowContext(ctx, `SELECT `+userCols+`, u.password_hash FROM users u WHERE u.username = $1`, username), &u, &hash)
-	ok := err == nil && !u.Disabled && CheckPassword(hash, password)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	st, err := s.loginState(ctx, username)
+	if err != nil {
 		return "", User{}, err
 	}
-	if err != nil {
+	if n, _ := s.failuresSince(ctx, st, username, now.Add(-lockWindow)); n >= lockAfter {
+		return "", User{}, ErrLocked
+	}
+	byUser, _ := s.failuresSince(ctx, st, username, now.Add(-throttleWindow))
+	var byRemote int
+	_ = s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_attempts WHERE remote = $1 AND ok = FALSE AND at > $2`, remote, now.Add(-throttleWindow)).Scan(&byRemote)
+	if byUser >= maxFailsPerUser || byRemote >= maxFailsPerRemote {
+		return "", User{}, ErrThrottled
+	}
+	u, hash := st.user, st.hash
+	ok := st.exists && !u.Disabled && CheckPassword(hash, password)
+	if !st.exists {
 		// Spend the same time as a real check so timing does not reveal which usernames exist.
 		CheckPassword("$argon2id$v=19$m=65536,t=3,p=2$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g", password)
 	}
@@ -251,6 +256,9 @@ func (s *Service) Login(ctx context.Context, username, password, remote string) 
 		return "", User{}, err
 	}
 	if !ok {
+		if err := s.maybeLock(ctx, st, username, now); err != nil {
+			return "", User{}, err
+		}
 		return "", User{}, ErrBadLogin
 	}
 	if s.passwordOff(ctx, s.DB.Read, u.Role) {
@@ -302,15 +310,15 @@ func (s *Service) ChangePassword(ctx context.Context, oldPW, newPW, keepToken st
 	if a.UserID == 0 {
 		return &domain.Error{Code: domain.EUNAUTHORIZED, Message: "login required"}
 	}
-	var hash string
-	if err := s.DB.Read.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = $1`, a.UserID).Scan(&hash); err != nil {
+	var hash, username string
+	if err := s.DB.Read.QueryRowContext(ctx, `SELECT password_hash, username FROM users WHERE id = $1`, a.UserID).Scan(&hash, &username); err != nil {
 		return db.MapError(err)
 	}
 	if !CheckPassword(hash, oldPW) {
 		return domain.Invalid("old_password", "the current password is wrong")
 	}
-	if err := ValidatePassword(newPW); err != nil {
-		return domain.Invalid("new_password", "%s", err)
+	if err := ValidatePassword(username, newPW); err != nil {
+		return policyInvalid("new_password", err)
 	}
 	if oldPW == newPW {
 		return domain.Invalid("new_password", "must differ from the current password")
@@ -348,11 +356,23 @@ type Token struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// Scopes are "read" and/or "write" (see ScopeRead); ExpiresAt is nil only for tokens
+	// created before expiries existed.
+	Scopes    []string   `json:"scopes"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
-// CreateToken creates an API token for the calling user, with the user's own role and scope,
-// and returns its secret once; only its hash is stored.
+// CreateToken creates an API token with read and write scopes and the default lifetime; see
+// CreateTokenWith.
 func (s *Service) CreateToken(ctx context.Context, name string) (string, Token, error) {
+	return s.CreateTokenWith(ctx, TokenInput{Name: name})
+}
+
+// CreateTokenWith creates an API token for the calling user, with the user's own role and
+// scope narrowed to in.Scopes and an expiry, and returns its secret once; only its hash is
+// stored.
+func (s *Service) CreateTokenWith(ctx context.Context, in TokenInput) (string, Token, error) {
+	name := in.Name
 	a := domain.ActorFrom(ctx)
 	if a.UserID == 0 {
 		return "", Token{}, &domain.Error{Code: domain.EUNAUTHORIZED, Message: "login required"}
@@ -364,11 +384,24 @@ func (s *Service) CreateToken(ctx context.Context, name string) (string, Token, 
 	if name == "" {
 		return "", Token{}, domain.Invalid("name", "a token needs a name")
 	}
+	scopes, err := normaliseScopes(in.Scopes)
+	if err != nil {
+		return "", Token{}, err
+	}
+	life := in.Lifetime
+	if life == 0 {
+		life = DefaultTokenLifetime
+	}
+	if life < 0 || life > MaxTokenLifetime {
+		return "", Token{}, domain.Invalid("expires_days", "a token lasts between 1 and %d days", int(MaxTokenLifetime.Hours()/24))
+	}
 	secret := "esd_" + NewSecret(32)
-	t := Token{Name: name, CreatedAt: s.now()}
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1,$2,$3,$4) RETURNING id`,
-			a.UserID, name, hashToken(secret), t.CreatedAt).Scan(&t.ID); err != nil {
+	t := Token{Name: name, CreatedAt: s.now(), Scopes: strings.Fields(scopes)}
+	exp := t.CreatedAt.Add(life)
+	t.ExpiresAt = &exp
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at, scopes, expires_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`,
+			a.UserID, name, hashToken(secret), t.CreatedAt, scopes, exp).Scan(&t.ID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "create", Entity: "api_token", EntityID: t.ID, RegionID: a.RegionID, After: t})
@@ -379,7 +412,7 @@ func (s *Service) CreateToken(ctx context.Context, name string) (string, Token, 
 // ListTokens lists the calling user's tokens.
 func (s *Service) ListTokens(ctx context.Context) ([]Token, error) {
 	a := domain.ActorFrom(ctx)
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id`, a.UserID)
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, name, created_at, last_used_at, revoked_at, scopes, expires_at FROM api_tokens WHERE user_id = $1 ORDER BY id`, a.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -387,9 +420,11 @@ func (s *Service) ListTokens(ctx context.Context) ([]Token, error) {
 	var out []Token
 	for rows.Next() {
 		var t Token
-		if err := rows.Scan(&t.ID, &t.Name, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt); err != nil {
+		var scopes string
+		if err := rows.Scan(&t.ID, &t.Name, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt, &scopes, &t.ExpiresAt); err != nil {
 			return nil, err
 		}
+		t.Scopes = strings.Fields(scopes)
 		out = append(out, t)
 	}
 	return out, rows.Err()
@@ -410,18 +445,11 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) error {
 	})
 }
 
-// TokenActor returns the actor of an API token secret.
+// TokenActor returns the actor of an API token secret (see TokenGrantOf, which also gives
+// the scopes).
 func (s *Service) TokenActor(ctx context.Context, secret string) (domain.Actor, error) {
-	var u User
-	var tid int64
-	err := scanUser(s.DB.Read.QueryRowContext(ctx, `SELECT `+userCols+`, t.id
-		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, hashToken(secret)), &u, &tid)
-	if err != nil || u.Disabled {
-		return domain.Actor{}, &domain.Error{Code: domain.EUNAUTHORIZED, Message: "invalid or revoked API token"}
-	}
-	a := s.actor(ctx, u)
-	a.TokenID = tid
-	return a, nil
+	g, err := s.TokenGrantOf(ctx, secret)
+	return g.Actor, err
 }
 
 // EnsureAdmin creates the first national governance account "admin" when no account exists.

@@ -23,7 +23,7 @@ func TestPasswordHash(t *testing.T) {
 	if h == h2 {
 		t.Fatal("salts must differ")
 	}
-	if ValidatePassword("short") == nil || ValidatePassword("long enough pw") != nil {
+	if ValidatePassword("x", "short") == nil || ValidatePassword("x", "long enough pw") != nil {
 		t.Fatal("password policy")
 	}
 	if hashToken("a") == hashToken("b") || len(NewSecret(32)) < 40 {

@@ -277,12 +277,12 @@ func (m WebModule) verifyForm(c *web.Ctx) error {
 func (m WebModule) verifyPost(c *web.Ctx) error {
 	c = m.ctx(c)
 	in := []byte(strings.TrimSpace(c.R.FormValue("credential")))
-	if f, _, err := c.R.FormFile("file"); err == nil {
-		b, err := io.ReadAll(io.LimitReader(f, 4<<20))
-		f.Close()
-		if err == nil && len(b) > 0 {
-			in = b
-		}
+	b, _, ok, err := c.Upload("file", web.UploadSpec{MaxBytes: 4 << 20, Kinds: []web.UploadKind{web.UploadJWT, web.UploadJSON, web.UploadPNG}})
+	if err != nil {
+		return c.RenderForm("badge_verify", c.T("badge.verify.title"), map[string]any{}, err)
+	}
+	if ok {
+		in = b
 	}
 	if len(in) == 0 {
 		return c.RenderForm("badge_verify", c.T("badge.verify.title"), map[string]any{}, domain.Invalid("credential", "%s", c.T("badge.verify.empty")))

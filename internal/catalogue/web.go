@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -617,15 +616,13 @@ func (m WebModule) importPost(c *web.Ctx) error {
 	if _, err := domain.Require(c.Context(), domain.RoleProvider, domain.RoleNational); err != nil {
 		return err
 	}
-	file, hdr, err := c.R.FormFile("file")
+	body, hdr, ok, err := c.Upload("file", web.UploadSpec{MaxBytes: 32 << 20, Kinds: []web.UploadKind{web.UploadCSV, web.UploadJSON}})
 	if err != nil {
+		return c.RenderForm("catalogue_import", c.T("cat.nav.import"), map[string]any{"Columns": Columns}, err)
+	}
+	if !ok {
 		// No file: show the form again with a notice (nothing was attempted).
 		return c.Render("catalogue_import", c.T("cat.nav.import"), map[string]any{"Columns": Columns, "NoFile": true})
-	}
-	defer file.Close()
-	body, err := io.ReadAll(file)
-	if err != nil {
-		return err
 	}
 	format := "csv"
 	if strings.HasSuffix(strings.ToLower(hdr.Filename), ".json") || c.R.FormValue("format") == "json" {

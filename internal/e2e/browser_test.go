@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"esd/internal/apptest"
 	"esd/internal/db"
 	"esd/internal/domain"
 )
@@ -87,7 +88,7 @@ func TestBrowserEachRoleSeesItsMenu(t *testing.T) {
 		t.Run(string(r), func(t *testing.T) {
 			bctx := ctx
 			user := "m_" + string(r)
-			browserLogin(t, bctx, w.Env.URL, user, "pw-"+user+"-123456")
+			browserLogin(t, bctx, w.Env.URL, user, apptest.PasswordFor(user))
 			screenshot(t, bctx, "menu_"+string(r))
 			// textContent, not the visible text: the entries sit in closed dropdowns.
 			menu, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('#main-menu').textContent`))
@@ -126,7 +127,7 @@ var browserMenuExpectations = map[string][]domain.Role{}
 func TestBrowserKeyboardSkipLink(t *testing.T) {
 	ctx := newBrowser(t)
 	w := buildWorld(t, db.SQLite)
-	browserLogin(t, ctx, w.Env.URL, "m_national", "pw-m_national-123456")
+	browserLogin(t, ctx, w.Env.URL, "m_national", apptest.PasswordFor("m_national"))
 	if err := chromedp.Do(ctx, chromedp.Navigate(w.Env.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#main")), chromedp.KeyEvent("\t")); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestBrowserImportWithBadRow(t *testing.T) {
 	if err := w.Env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM professionals`).Scan(&before); err != nil {
 		t.Fatal(err)
 	}
-	browserLogin(t, ctx, w.Env.URL, "m_national", "pw-m_national-123456")
+	browserLogin(t, ctx, w.Env.URL, "m_national", apptest.PasswordFor("m_national"))
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(w.Env.URL+"/professionals/import"),
 		chromedp.WaitVisible(chromedp.CSS("#import-file")),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"esd/internal/apptest"
 	"esd/internal/db"
 	"esd/internal/domain"
 	"esd/internal/web"
@@ -62,7 +63,7 @@ func TestBrowserLayoutAndAccessibility(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 				t.Fatal(err)
 			}
-			browserLogin(t, ctx, w.Env.URL, user, "pw-"+user+"-123456")
+			browserLogin(t, ctx, w.Env.URL, user, apptest.PasswordFor(user))
 			seeds := []string{"/"}
 			for _, p := range layoutExtraPages[r] {
 				for k, id := range w.IDs {

@@ -3,11 +3,8 @@ package indicators
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"html/template"
-	"io"
 	"io/fs"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -156,18 +153,12 @@ func (m WebModule) importPost(c *web.Ctx) error {
 	}
 	view := importView{MaxMB: MaxImportBytes >> 20, Defs: Catalogue}
 	title := msg(c.Lang, "ind.import.title")
-	f, _, err := c.R.FormFile("file")
+	body, _, ok, err := c.Upload("file", web.UploadSpec{MaxBytes: MaxImportBytes, Kinds: []web.UploadKind{web.UploadCSV}})
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return c.RenderForm("indicators_import", title, view, domain.Invalid("file", "%s", msgf(c.Lang, "ind.err.too_big", MaxImportBytes>>20)))
-		}
-		return c.RenderForm("indicators_import", title, view, domain.Invalid("file", "%s", msg(c.Lang, "ind.err.empty")))
+		return c.RenderForm("indicators_import", title, view, err)
 	}
-	body, err := io.ReadAll(io.LimitReader(f, MaxImportBytes+1))
-	f.Close()
-	if err != nil {
-		return err
+	if !ok {
+		return c.RenderForm("indicators_import", title, view, domain.Invalid("file", "%s", msg(c.Lang, "ind.err.empty")))
 	}
 	res, err := m.S.Import(c.Context(), bytes.NewReader(body), ImportOptions{DryRun: c.R.FormValue("dry_run") != "", Lang: c.Lang})
 	view.Result, view.OK = &res, err == nil

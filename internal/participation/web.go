@@ -3,7 +3,6 @@ package participation
 import (
 	"bytes"
 	"embed"
-	"io"
 	"io/fs"
 	"net/url"
 	"strconv"
@@ -296,15 +295,13 @@ func (m WebModule) importPost(c *web.Ctx) error {
 			return err
 		}
 	}
-	file, hdr, err := c.R.FormFile("file")
+	body, hdr, ok, err := c.Upload("file", web.UploadSpec{MaxBytes: MaxReportBytes, Kinds: []web.UploadKind{web.UploadXML, web.UploadCSV}})
 	if err != nil {
+		return c.RenderForm("participation_import", c.T("part.nav.import"), map[string]any{"EditionID": edition}, err)
+	}
+	if !ok {
 		return c.RenderForm("participation_import", c.T("part.nav.import"), map[string]any{"EditionID": edition},
 			domain.Invalid("file", "choose the report file (XML or CSV)"))
-	}
-	defer file.Close()
-	body, err := io.ReadAll(file)
-	if err != nil {
-		return err
 	}
 	res, err := m.S.ImportReport(c.Context(), ImportInput{Name: hdr.Filename, Body: bytes.NewReader(body), EditionID: edition, DryRun: c.R.FormValue("dry_run") == "1", Lang: c.Lang})
 	return c.RenderForm("participation_import", c.T("part.nav.import"), map[string]any{"Result": res, "File": hdr.Filename, "EditionID": edition, "OK": err == nil}, err)

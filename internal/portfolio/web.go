@@ -642,12 +642,12 @@ func (m Module) importPost(c *web.Ctx) error {
 			return c.RenderForm("portfolio_import", c.T("portfolio.import"), view, domain.Invalid("file", "unreadable upload: %v", err))
 		}
 		view.Format = c.R.FormValue("format")
-		if f, hdr, err := c.R.FormFile("file"); err == nil {
-			defer f.Close()
-			if data, err = io.ReadAll(io.LimitReader(f, MaxImportBytes+1)); err != nil {
-				return err
-			}
-			name = hdr.Filename
+		b, hdr, ok, err := c.Upload("file", web.UploadSpec{MaxBytes: MaxImportBytes, Kinds: []web.UploadKind{web.UploadJSON, web.UploadCSV}})
+		if err != nil {
+			return c.RenderForm("portfolio_import", c.T("portfolio.import"), view, err)
+		}
+		if ok {
+			data, name = b, hdr.Filename
 		}
 	} else {
 		view.Format = c.R.FormValue("format")

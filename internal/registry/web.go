@@ -5,7 +5,6 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -329,12 +328,12 @@ func (m Module) importPost(c *web.Ctx) error {
 			}
 			return c.RenderForm("registry_import", c.T("reg.import"), view, domain.Invalid("file", "%s", c.T("reg.import.no_file")))
 		}
-		if f, _, err := c.R.FormFile("file"); err == nil {
-			body, err = io.ReadAll(io.LimitReader(f, MaxImportBytes+1))
-			f.Close()
-			if err != nil {
-				return err
-			}
+		b, _, ok, err := c.Upload("file", web.UploadSpec{MaxBytes: MaxImportBytes, Kinds: []web.UploadKind{web.UploadCSV}})
+		if err != nil {
+			return c.RenderForm("registry_import", c.T("reg.import"), view, err)
+		}
+		if ok {
+			body = b
 		}
 	}
 	if len(body) == 0 {

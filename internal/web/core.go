@@ -58,6 +58,7 @@ func (coreModule) Register(r *Routes) {
 	r.Page("POST /account/tokens/{id}/revoke", tokenRevoke)
 	r.Page("GET /admin/users", usersPage)
 	r.Page("POST /admin/users", usersPost)
+	r.Page("POST /admin/users/{id}/unlock", unlockPost)
 	r.Page("GET /audit", auditPage)
 	r.Page("GET /jobs/{id}", jobPage)
 
@@ -79,6 +80,14 @@ func (coreModule) Register(r *Routes) {
 				return nil, err
 			}
 			return s.Auth.CreateUser(c.Context(), in.toNewUser())
+		})
+	r.API("POST /api/v1/users/{id}/unlock", Op{Summary: "Unlock an account locked after repeated failed logins", Tag: "account", Roles: []string{"national", "regional"}},
+		func(c *Ctx) (any, error) {
+			id, err := c.PathInt64("id")
+			if err != nil {
+				return nil, err
+			}
+			return nil, s.Auth.Unlock(c.Context(), id)
 		})
 	r.API("GET /api/v1/audit", Op{Summary: "Search the audit trail (national: all; regional: own region)", Tag: "audit", Response: []audit.Entry{}, Roles: []string{"national", "regional"}},
 		func(c *Ctx) (any, error) { return s.Audit.Search(c.Context(), auditFilter(c)) })
@@ -167,7 +176,9 @@ func loginPost(c *Ctx) error {
 		}
 		msg := c.T("login.failed")
 		status := http.StatusUnauthorized
-		if code == domain.ETOOMANY {
+		if err == auth.ErrLocked {
+			msg, status = c.T("login.locked"), http.StatusTooManyRequests
+		} else if code == domain.ETOOMANY {
 			msg, status = c.T("login.throttled"), http.StatusTooManyRequests
 		} else if err == auth.ErrPasswordOff {
 			msg = c.T("login.password_off")
@@ -176,6 +187,7 @@ func loginPost(c *Ctx) error {
 		return s.render(c, status, "login", c.T("login.title"), map[string]any{"Next": next, "Username": user, "Options": s.loginOptionsFor(c)},
 			&domain.Error{Code: domain.EINVALID, Message: msg})
 	}
+	endPreviousSession(c)
 	s.setCookie(c.W, sessionCookie, tok, int(auth.SessionAbsolute.Seconds()))
 	return c.Redirect(next)
 }
@@ -207,7 +219,10 @@ func passwordPost(c *Ctx) error {
 	}
 	err := c.s.Auth.ChangePassword(c.Context(), c.R.FormValue("old_password"), c.R.FormValue("new_password"), keep)
 	if err != nil {
-		return c.RenderForm("account_password", c.T("account.password"), nil, err)
+		return c.RenderForm("account_password", c.T("account.password"), nil, localisePassword(c, err))
+	}
+	if err := rotateSession(c, keep); err != nil {
+		return err
 	}
 	return c.Render("account_password", c.T("account.password"), map[string]any{"Done": true})
 }
@@ -221,7 +236,7 @@ func tokensPage(c *Ctx) error {
 }
 
 func tokensPost(c *Ctx) error {
-	secret, _, err := c.s.Auth.CreateToken(c.Context(), c.R.FormValue("name"))
+	secret, _, err := c.s.Auth.CreateTokenWith(c.Context(), tokenInput(c))
 	toks, lerr := c.s.Auth.ListTokens(c.Context())
 	if lerr != nil {
 		return lerr
@@ -245,7 +260,7 @@ func usersPage(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("admin_users", c.T("nav.users"), map[string]any{"Users": users, "Roles": domain.Roles})
+	return c.Render("admin_users", c.T("nav.users"), map[string]any{"Users": lockedNow(c, users), "Roles": domain.Roles})
 }
 
 func usersPost(c *Ctx) error {
@@ -262,7 +277,7 @@ func usersPost(c *Ctx) error {
 	if lerr != nil {
 		return lerr
 	}
-	return c.RenderForm("admin_users", c.T("nav.users"), map[string]any{"Users": users, "Roles": domain.Roles, "Form": in}, err)
+	return c.RenderForm("admin_users", c.T("nav.users"), map[string]any{"Users": lockedNow(c, users), "Roles": domain.Roles, "Form": in}, localisePassword(c, err))
 }
 
 func auditFilter(c *Ctx) audit.Filter {

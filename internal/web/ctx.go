@@ -121,7 +121,11 @@ func (c *Ctx) RenderForm(name, title string, data any, err error) error {
 	if code != domain.EINVALID && code != domain.ECONFLICT {
 		return err
 	}
-	return c.s.render(c, http.StatusUnprocessableEntity, name, title, data, err)
+	status := http.StatusUnprocessableEntity
+	if st := statusOfUpload(err); st != 0 {
+		status = st // a refused upload: 413 too large, 415 wrong type
+	}
+	return c.s.render(c, status, name, title, data, err)
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -14,6 +14,9 @@ func StatusOf(err error) int {
 	if errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge
 	}
+	if st := statusOfUpload(err); st != 0 {
+		return st
+	}
 	switch domain.ErrorCode(err) {
 	case domain.EINVALID:
 		return http.StatusUnprocessableEntity
@@ -53,7 +56,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: domain.ErrorCode(err),
 		Detail: domain.ErrorMessage(err), Instance: domain.RequestIDFrom(r.Context())}
-	if status == http.StatusRequestEntityTooLarge {
+	if status == http.StatusRequestEntityTooLarge && statusOfUpload(err) == 0 {
 		p.Code, p.Detail = domain.EINVALID, "request body too large"
 	}
 	if e := domain.AsError(err); e != nil {

@@ -27,7 +27,7 @@ var coreMessages = map[string][2]string{
 	"logout":              {"Esci", "Log out"},
 	"account.password":    {"Cambia password", "Change password"},
 	"account.old":         {"Password attuale", "Current password"},
-	"account.new":         {"Nuova password (almeno 10 caratteri)", "New password (at least 10 characters)"},
+	"account.new":         {"Nuova password (almeno 12 caratteri, non tra le più comuni, senza il nome utente)", "New password (at least 12 characters, not a common one, without the username)"},
 	"account.confirm":     {"Conferma la nuova password", "Confirm the new password"},
 	"account.mismatch":    {"Le due password non coincidono", "The two passwords differ"},
 	"account.changed":     {"Password cambiata. Le altre sessioni sono state chiuse.", "Password changed. Your other sessions were closed."},

@@ -47,6 +47,9 @@ type Server struct {
 	// Admission bounds the requests served at once (admission.go); zero: the defaults and ESD_ADMISSION_*.
 	Admission AdmissionConfig
 	admissionFields
+	// PublicRatePerMinute and PublicRateBurst tune the per-address rate limit of the public
+	// routes that do work (security.go); 0 means the defaults.
+	PublicRatePerMinute, PublicRateBurst int
 
 	mux     *http.ServeMux
 	handler http.Handler
@@ -63,6 +66,8 @@ type Server struct {
 	// coExempt are path patterns whose handlers authenticate every request with header
 	// credentials (never cookies), so cross-origin requests cannot ride a session.
 	coExempt []string
+	routes   []RouteInfo  // every registered route (security.go)
+	limiter  *rateLimiter // the public routes' rate limit (security.go)
 }
 
 // NavItem is one entry of the main menu, shown to the listed roles.
@@ -135,6 +140,7 @@ func (r *Routes) Page(pattern string, h PageFunc, opts ...PageOpts) {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
+	r.s.addRoute("page", pattern, o.Public, o.MaxBytes)
 	r.s.mux.Handle(pattern, r.s.wrapPage(pattern, h, o))
 }
 
@@ -144,6 +150,7 @@ func (r *Routes) API(pattern string, op Op, h APIFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
 	op.Method, op.Path = method, path
 	r.s.ops = append(r.s.ops, op)
+	r.s.addRoute("api", pattern, op.Public, op.MaxBytes)
 	r.s.mux.Handle(pattern, r.s.wrapAPI(pattern, h, op))
 }
 
@@ -163,7 +170,10 @@ func (r *Routes) Messages(m map[string][2]string) { addMessages(m) }
 
 // Handle registers a plain handler (static files, downloads that stream) without the page
 // or API wrapping; security middleware still applies.
-func (r *Routes) Handle(pattern string, h http.Handler) { r.s.mux.Handle(pattern, h) }
+func (r *Routes) Handle(pattern string, h http.Handler) {
+	r.s.addRoute("handler", pattern, false, 0)
+	r.s.mux.Handle(pattern, h)
+}
 
 // ExemptCrossOrigin lets cross-origin state-changing requests reach pattern (e.g. "/xapi/"):
 // only for handlers that ignore the session cookie and authenticate each request with its own
@@ -177,6 +187,7 @@ func (r *Routes) Server() *Server { return r.s }
 func New(s *Server, modules ...Module) (*Server, error) {
 	s.mux = http.NewServeMux()
 	s.metrics = newMetrics()
+	s.limiter = newRateLimiter(s.PublicRatePerMinute, s.PublicRateBurst)
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
@@ -262,7 +273,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	for _, p := range s.coExempt {
 		cop.AddInsecureBypassPattern(p)
 	}
-	protected := s.admit(cop.Handler(s.authenticate(next)))
+	// Per-address limits on public work first, then the global admission bound.
+	protected := s.limitPublic(s.admit(cop.Handler(s.authenticate(next))))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rid := r.Header.Get("X-Request-ID")
@@ -311,7 +323,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
-			a, err := s.Auth.TokenActor(ctx, strings.TrimPrefix(h, "Bearer "))
+			a, err := s.tokenActor(r, strings.TrimPrefix(h, "Bearer "))
 			if err != nil {
 				s.writeError(w, r, err)
 				return

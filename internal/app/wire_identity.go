@@ -46,6 +46,7 @@ func wireIdentity(m *Main) error {
 		return m.Governance.Notify(ctx, tx, users, kind, dedup, link, sIT, sEN, bIT, bEN)
 	}
 	m.modules = append(m.modules, badges.WebModule{S: m.Badges})
+	m.serving = append(m.serving, func(addr string) { m.Badges.SetFallbackBase("http://" + addr) })
 	// Badges are issued when earned (the triggers of migration 0820 queue them), for as long
 	// as the platform runs.
 	m.starters = append(m.starters, namedFunc{"badges on achievement", func(ctx context.Context) error {

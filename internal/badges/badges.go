@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"strings"
 	"time"
 
@@ -62,6 +63,20 @@ type Service struct {
 
 	bgMu    sync.Mutex
 	bgStart bool
+	// fallback is the origin used outside a request when BaseURL is empty.
+	fallback atomic.Value
+}
+
+// SetFallbackBase sets the origin of credentials issued outside a request (by the worker)
+// when BaseURL is empty: the address the server listens on, for the demo and tests. A
+// deployment sets ESD_PUBLIC_URL, which wins.
+func (s *Service) SetFallbackBase(base string) { s.fallback.Store(strings.TrimRight(base, "/")) }
+
+// knownBase says whether credentials can be issued outside a request: an issuer id made up
+// on the spot would never verify.
+func (s *Service) knownBase() bool {
+	b, _ := s.fallback.Load().(string)
+	return s.BaseURL != "" || b != ""
 }
 
 func (s *Service) now() time.Time {
@@ -83,6 +98,9 @@ func (s *Service) base(ctx context.Context) string {
 		return strings.TrimRight(s.BaseURL, "/")
 	}
 	if b, _ := ctx.Value(baseKey{}).(string); b != "" {
+		return b
+	}
+	if b, _ := s.fallback.Load().(string); b != "" {
 		return b
 	}
 	return "https://esd.invalid"

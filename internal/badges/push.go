@@ -55,6 +55,9 @@ func (s *Service) IssuePending(ctx context.Context) (int, error) {
 	if _, err := domain.Require(ctx); err != nil {
 		return 0, err
 	}
+	if !s.knownBase() {
+		return 0, nil // the rows wait for an origin (set by Serve or ESD_PUBLIC_URL)
+	}
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT professional_id, MAX(id) FROM badge_pending GROUP BY professional_id
 		ORDER BY MAX(attempts), MIN(id) LIMIT `+strconv.Itoa(pendingBatch))
 	if err != nil {

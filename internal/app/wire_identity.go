@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"strings"
 
@@ -33,7 +34,16 @@ type identityCaps struct {
 // mounted at /demo-broker and configured as the broker "demo": on its page one types the
 // fiscal code to log in as (no real identity is involved).
 func wireIdentity(m *Main) error {
-	m.Keys = &idkeys.Store{DB: m.DB}
+	kek, err := idkeys.LoadKEK(os.Getenv("ESD_KEY_SECRET"), m.Config.DataDir)
+	if err != nil {
+		return fmt.Errorf("identity keys: %w", err)
+	}
+	m.Keys = &idkeys.Store{DB: m.DB, KEK: kek}
+	// Keys stored in plaintext before encryption at rest are sealed at every start.
+	m.starters = append(m.starters, namedFunc{"identity keys at rest", func(ctx context.Context) error {
+		_, err := m.Keys.Seal(ctx)
+		return err
+	}})
 	svc := &oidc.Service{DB: m.DB, Auth: m.Auth, Keys: m.Keys, BaseURL: os.Getenv("ESD_PUBLIC_URL")}
 	m.OIDC = svc
 	m.modules = append(m.modules, oidc.WebModule{S: svc})

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -55,7 +56,7 @@ func newFixture(t *testing.T, dialect db.Dialect, method string) *fixture {
 	f.op = oidctest.New(f.srv.URL+"/op", "esd-test", "s3cret-s3cret")
 	f.op.ClientJWKSURL = f.srv.URL + "/.well-known/jwks.json"
 	mux.Handle("/op/", f.op.Handler("/op"))
-	f.svc = &Service{DB: d, Auth: &auth.Service{DB: d}, Keys: &idkeys.Store{DB: d}, BaseURL: f.srv.URL}
+	f.svc = &Service{DB: d, Auth: &auth.Service{DB: d}, Keys: &idkeys.Store{DB: d, KEK: bytes.Repeat([]byte{7}, 32)}, BaseURL: f.srv.URL}
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
 		set, err := f.svc.JWKS(r.Context())
 		if err != nil {

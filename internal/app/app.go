@@ -56,6 +56,9 @@ type Main struct {
 	modules  []web.Module
 	starters []namedFunc // run at every start, after migrations (reference data, default content)
 	demos    []namedFunc // run by --demo, in order
+	// serving are told the address Serve listens on (the origin of work done outside a
+	// request, such as badges issued on achievement, when ESD_PUBLIC_URL is not set).
+	serving []func(addr string)
 	// DemoLogins collects the demo accounts (username → password) for printing.
 	DemoLogins []DemoLogin
 }
@@ -214,6 +217,9 @@ func (m *Main) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{Handler: m.Server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
+	for _, f := range m.serving {
+		f(ln.Addr().String())
+	}
 	go func() { errc <- hs.Serve(ln) }()
 	// Jobs left running by a process that died are failed visibly (see jobs.FailOrphans).
 	wctx, stopWatch := context.WithCancel(ctx)

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
 	"strings"
 
@@ -32,12 +34,35 @@ type identityCaps struct {
 // mounted at /demo-broker and configured as the broker "demo": on its page one types the
 // fiscal code to log in as (no real identity is involved).
 func wireIdentity(m *Main) error {
-	m.Keys = &idkeys.Store{DB: m.DB}
+	kek, err := idkeys.LoadKEK(os.Getenv("ESD_KEY_SECRET"), m.Config.DataDir)
+	if err != nil {
+		return fmt.Errorf("identity keys: %w", err)
+	}
+	m.Keys = &idkeys.Store{DB: m.DB, KEK: kek}
+	// Keys stored in plaintext before encryption at rest are sealed at every start.
+	m.starters = append(m.starters, namedFunc{"identity keys at rest", func(ctx context.Context) error {
+		_, err := m.Keys.Seal(ctx)
+		return err
+	}})
 	svc := &oidc.Service{DB: m.DB, Auth: m.Auth, Keys: m.Keys, BaseURL: os.Getenv("ESD_PUBLIC_URL")}
 	m.OIDC = svc
 	m.modules = append(m.modules, oidc.WebModule{S: svc})
-	m.Badges = &badges.Service{DB: m.DB, Keys: m.Keys, BaseURL: os.Getenv("ESD_PUBLIC_URL")}
+	m.Badges = &badges.Service{DB: m.DB, Keys: m.Keys, BaseURL: os.Getenv("ESD_PUBLIC_URL"), Log: m.Log}
+	// Governance is wired later: the notice goes through it when it is there.
+	m.Badges.Notify = func(ctx context.Context, tx *sql.Tx, users []int64, kind, dedup, link, sIT, sEN, bIT, bEN string) error {
+		if m.Governance == nil {
+			return nil
+		}
+		return m.Governance.Notify(ctx, tx, users, kind, dedup, link, sIT, sEN, bIT, bEN)
+	}
 	m.modules = append(m.modules, badges.WebModule{S: m.Badges})
+	m.serving = append(m.serving, func(addr string) { m.Badges.SetFallbackBase("http://" + addr) })
+	// Badges are issued when earned (the triggers of migration 0820 queue them), for as long
+	// as the platform runs.
+	m.starters = append(m.starters, namedFunc{"badges on achievement", func(ctx context.Context) error {
+		m.Badges.Background(ctx)
+		return nil
+	}})
 	if path := os.Getenv("ESD_OIDC_CONFIG"); path != "" {
 		m.starters = append(m.starters, namedFunc{"oidc brokers", func(ctx context.Context) error { return svc.LoadFile(ctx, path) }})
 	}

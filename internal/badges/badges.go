@@ -15,8 +15,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"esd/internal/audit"
@@ -52,6 +55,28 @@ type Service struct {
 	BaseURL string
 	// Now is the clock (tests move it).
 	Now func() time.Time
+	// Notify, when set, writes a notification inside the issuing transaction (the
+	// governance capability's notification list and e-mail queue).
+	Notify func(ctx context.Context, tx *sql.Tx, users []int64, kind, dedup, link, subjectIT, subjectEN, bodyIT, bodyEN string) error
+	// Log receives the badge worker's failures.
+	Log *slog.Logger
+
+	bgMu    sync.Mutex
+	bgStart bool
+	// fallback is the origin used outside a request when BaseURL is empty.
+	fallback atomic.Value
+}
+
+// SetFallbackBase sets the origin of credentials issued outside a request (by the worker)
+// when BaseURL is empty: the address the server listens on, for the demo and tests. A
+// deployment sets ESD_PUBLIC_URL, which wins.
+func (s *Service) SetFallbackBase(base string) { s.fallback.Store(strings.TrimRight(base, "/")) }
+
+// knownBase says whether credentials can be issued outside a request: an issuer id made up
+// on the spot would never verify.
+func (s *Service) knownBase() bool {
+	b, _ := s.fallback.Load().(string)
+	return s.BaseURL != "" || b != ""
 }
 
 func (s *Service) now() time.Time {
@@ -73,6 +98,9 @@ func (s *Service) base(ctx context.Context) string {
 		return strings.TrimRight(s.BaseURL, "/")
 	}
 	if b, _ := ctx.Value(baseKey{}).(string); b != "" {
+		return b
+	}
+	if b, _ := s.fallback.Load().(string); b != "" {
 		return b
 	}
 	return "https://esd.invalid"
@@ -322,6 +350,12 @@ func (s *Service) Issue(ctx context.Context, profID int64) (int, error) {
 				status_index, name, body, jwt, share_token, issued_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id`,
 				uuid, profID, t.RegionID, nullID(t.OrganisationID), src.kind, src.ref, achID, idx, src.name, string(body), jwt, random(16), s.now()).Scan(&id); err != nil {
 				return db.MapError(err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM badge_pending WHERE kind = $1 AND source_ref = $2`, src.kind, src.ref); err != nil {
+				return err
+			}
+			if err := s.notifyIssued(ctx, tx, profID, uuid, src); err != nil {
+				return err
 			}
 			return audit.Record(ctx, tx, audit.Change{Action: "issue", Entity: "badge", EntityID: id, RegionID: t.RegionID,
 				After: map[string]any{"uuid": uuid, "kind": src.kind, "source": src.ref, "name": src.name}})

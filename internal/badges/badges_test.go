@@ -50,7 +50,7 @@ func world(t *testing.T, dialect db.Dialect) (*Service, *db.DB) {
 	exec(t, d, `INSERT INTO line_levels (item_id, level, descriptor_it) VALUES (52, 3, 'Consulta e alimenta il FSE in autonomia.')`)
 	exec(t, d, `INSERT INTO objectives (id, professional_id, triennium, framework_id, line_id, line_code, from_level, target_level, due_date, priority, state, source,
 		created_at, updated_at, achieved_at) VALUES (60, 10, '2026-2028', 5, 52, 'D1.A1.L01', 1, 3, '2027-12-31', 1, 'achieved', 'gap', $1, $1, $1)`, now)
-	return &Service{DB: d, Keys: &idkeys.Store{DB: d}, BaseURL: "https://esd.example.it"}, d
+	return &Service{DB: d, Keys: &idkeys.Store{DB: d, KEK: bytes.Repeat([]byte{7}, 32)}, BaseURL: "https://esd.example.it"}, d
 }
 
 var (
@@ -199,7 +199,7 @@ func TestVerifyTamperRevokeRotate(t *testing.T) {
 			t.Fatal("tampered PNG verified")
 		}
 		// An unknown issuer: the same credential signed by a stranger's key and naming another issuer.
-		other := &Service{DB: s.DB, Keys: &idkeys.Store{DB: s.DB}, BaseURL: "https://other.example"}
+		other := &Service{DB: s.DB, Keys: &idkeys.Store{DB: s.DB, KEK: bytes.Repeat([]byte{7}, 32)}, BaseURL: "https://other.example"}
 		k, _ := other.Keys.Rotate(sys, "stranger", idkeys.RSA)
 		var m map[string]any
 		_ = json.Unmarshal(js, &m)

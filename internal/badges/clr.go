@@ -11,8 +11,10 @@ import (
 func decodeSegment(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 
 // CLR returns the professional's learner record: a CLR 2.0 ClrCredential bundling every live
-// credential of theirs (each as issued; its proof is its own VC-JWT, which the public page verifies) and
-// their achievements, signed as a VC-JWT by the platform. It is made on request, not stored.
+// credential of theirs (each as issued, with its own Data Integrity proof) and their
+// achievements, with an embedded Data Integrity proof (eddsa-rdfc-2022) of its own and
+// signed as a VC-JWT (RS256) over that; the public page verifies either form. It is made on
+// request, not stored.
 func (s *Service) CLR(ctx context.Context, profID int64) (string, map[string]any, error) {
 	creds, err := s.List(ctx, profID)
 	if err != nil {
@@ -53,6 +55,9 @@ func (s *Service) CLR(ctx context.Context, profID int64) (string, map[string]any
 	}
 	k, err := s.Keys.Current(ctx, KeyPurpose, idkeys.RSA)
 	if err != nil {
+		return "", nil, err
+	}
+	if err := s.addProof(ctx, clr, now); err != nil {
 		return "", nil, err
 	}
 	jwt, err := signJWT(k, s.base(ctx), clr)

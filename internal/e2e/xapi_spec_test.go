@@ -736,6 +736,9 @@ func xapiVersionSuite(t *testing.T, w lrsWorld, v, auth string) {
 			t.Error("refused attachments stored statements")
 		}
 	})
+	t.Run("Data§2.6 signed statements: JWS RS256/384/512 whose payload matches the statement, else 400 and nothing stored", func(t *testing.T) {
+		signedStatementsSuite(t, w, v, auth, mbox, attempted, act)
+	})
 	t.Run("Communication§2.3 state: PUT, GET with ETag, POST merges JSON, list with since, delete all", func(t *testing.T) {
 		q := "/xapi/activities/state?activityId=" + url.QueryEscape(act) + "&agent=" + agentQ(mbox)
 		if r := w.do(t, "PUT", q+"&stateId=bookmark", v, auth, strings.NewReader(`{"page":3}`), nil); r.Status != 204 {

@@ -378,3 +378,11 @@ func mimeWord(s string) string {
 }
 
 var mimeQ = mime.QEncoding
+
+// Notify writes a notification in both languages for each user inside tx, once per user
+// and dedup key, and queues its e-mail like the governance cycle's own: other capabilities
+// (badges issued on achievement) notify through it so their notice commits or rolls back
+// with what it announces.
+func (s *Service) Notify(ctx context.Context, tx *sql.Tx, users []int64, kind, dedup, link, subjectIT, subjectEN, bodyIT, bodyEN string) error {
+	return s.notify(ctx, tx, users, note{kind: kind, dedup: dedup, link: link, subjectIT: subjectIT, subjectEN: subjectEN, bodyIT: bodyIT, bodyEN: bodyEN})
+}

@@ -1,8 +1,10 @@
 // Package idkeys keeps the platform's own asymmetric keys (the relying party's signing and
 // encryption keys, the badge issuer's RSA and Ed25519 keys) in the identity_keys table. A
 // key is made on first use; rotation retires the current key but keeps it published, so
-// what it signed keeps verifying. Private keys are stored as PKCS#8 DER in the database: a
-// deployment that needs them in an HSM replaces this package, not its callers.
+// what it signed keeps verifying. Private keys are stored as PKCS#8 DER encrypted with
+// AES-256-GCM under a key-encryption key from ESD_KEY_SECRET or a 0600 file in the data
+// folder (seal.go): a database dump or backup alone does not give them away. A deployment
+// that needs them in an HSM replaces this package, not its callers.
 package idkeys
 
 import (
@@ -55,7 +57,9 @@ func (k Key) JWK(use string) jose.JSONWebKey {
 // Store reads and makes keys.
 type Store struct {
 	DB *db.DB
-	mu sync.Mutex
+	// KEK is the 32-byte key-encryption key (LoadKEK); without it no key is made or read.
+	KEK []byte
+	mu  sync.Mutex
 	// cache of current keys by purpose
 	cur map[string]Key
 }
@@ -128,6 +132,10 @@ func (s *Store) all(ctx context.Context, purpose string) ([]Key, error) {
 			t := retired.Time
 			k.Retired = &t
 		}
+		der, err := s.open(k.KID, der)
+		if err != nil {
+			return nil, err
+		}
 		p, err := x509.ParsePKCS8PrivateKey(der)
 		if err != nil {
 			return nil, err
@@ -169,7 +177,11 @@ func (s *Store) make(ctx context.Context, purpose, alg string) (Key, error) {
 	// The same public key under two purposes would share a kid: add the purpose.
 	h := sha256.Sum256([]byte(purpose))
 	k.KID += "-" + base64.RawURLEncoding.EncodeToString(h[:3])
+	sealed, err := s.seal(k.KID, der)
+	if err != nil {
+		return Key{}, err
+	}
 	_, err = s.DB.Write.ExecContext(ctx, `INSERT INTO identity_keys (kid, purpose, alg, private_der, created_at) VALUES ($1,$2,$3,$4,$5)`,
-		k.KID, purpose, alg, der, k.Created)
+		k.KID, purpose, alg, sealed, k.Created)
 	return k, err
 }

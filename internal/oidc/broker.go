@@ -16,6 +16,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"esd/internal/audit"
@@ -41,10 +42,23 @@ const (
 // asymmetric ones the SPID/CIE rules require or recommend.
 var DefaultAlgs = []string{"RS256", "RS512", "PS256", "PS512", "ES256", "ES512"}
 
-// allowedAlgs is every algorithm a broker may be configured with. none and the HMAC ones are
-// never accepted: an HS* token is signed with the client secret, which the broker's other
-// clients do not know but our own servers do, so it proves less than a broker's signature.
+// allowedAlgs is every asymmetric algorithm a broker may be configured with. none never is;
+// the HMAC ones (hmacAlgs) only for a broker whose configuration says allow_hmac: an HS*
+// token is signed with the client secret, which the broker's other clients do not know but
+// our own servers do, so it proves less than a broker's signature and is off by default.
 var allowedAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// hmacAlgs are the HMAC algorithms a broker may allow, keyed by its client secret only.
+var hmacAlgs = []string{"HS256", "HS384", "HS512"}
+
+// hmacBits is the smallest key RFC 7518 §3.2 allows for an HMAC algorithm: its hash's size.
+func hmacBits(alg string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(alg, "HS"))
+	return n
+}
+
+// isHMAC says whether alg is one of the HMAC algorithms.
+func isHMAC(alg string) bool { return slices.Contains(hmacAlgs, alg) }
 
 // Broker is one configured OIDC provider.
 type Broker struct {
@@ -64,8 +78,12 @@ type Broker struct {
 	MinLevel     int            `json:"min_level"`
 	Roles        []domain.Role  `json:"roles"`
 	Algs         []string       `json:"algs"`
-	Enabled      bool           `json:"enabled"`
-	Source       string         `json:"source,omitempty"`
+	// AllowHMAC lets algs list HS256/384/512, verified with the client secret as the key
+	// (and nothing else). The stored algs carry it: a broker whose algs list an HS* was
+	// saved with it.
+	AllowHMAC bool   `json:"allow_hmac,omitempty"`
+	Enabled   bool   `json:"enabled"`
+	Source    string `json:"source,omitempty"`
 }
 
 // withDefaults fills what a broker configuration may leave out.
@@ -139,8 +157,15 @@ func (b Broker) validate() error {
 		add("scopes", "must include openid")
 	}
 	for _, a := range b.Algs {
-		if !slices.Contains(allowedAlgs, a) {
-			add("algs", "%q is not accepted (none and HS* never are)", a)
+		switch {
+		case isHMAC(a) && !b.AllowHMAC:
+			add("algs", "%q needs allow_hmac in the broker's configuration (HMAC is refused by default)", a)
+		case isHMAC(a) && b.ClientSecret == "":
+			add("algs", "%q is verified with the client secret, and the broker has none", a)
+		case isHMAC(a) && len(b.ClientSecret)*8 < hmacBits(a):
+			add("client_secret", "%s needs a client secret of at least %d bytes (RFC 7518 §3.2)", a, hmacBits(a)/8)
+		case !isHMAC(a) && !slices.Contains(allowedAlgs, a):
+			add("algs", "%q is not accepted (none never is; HS* only with allow_hmac)", a)
 		}
 	}
 	if b.MinLevel < 1 || b.MinLevel > 3 {
@@ -176,6 +201,7 @@ func scanBroker(row interface{ Scan(...any) error }) (Broker, error) {
 	}
 	b.Scopes = strings.Fields(scopes)
 	b.Algs = strings.Fields(algs)
+	b.AllowHMAC = slices.ContainsFunc(b.Algs, isHMAC)
 	for _, r := range strings.Fields(roles) {
 		b.Roles = append(b.Roles, domain.Role(r))
 	}

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/sha512"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -64,6 +66,7 @@ type provider struct {
 	endSession string
 	userinfo   string
 	keys       *gooidc.RemoteKeySet
+	issuer     string
 	at         time.Time
 }
 
@@ -162,6 +165,7 @@ func (s *Service) provider(ctx context.Context, b Broker) (*provider, error) {
 		return nil, fail(ReasonBrokerDown, "discovery at %s: %v", b.Issuer, err)
 	}
 	var meta struct {
+		Issuer     string `json:"issuer"`
 		JWKS       string `json:"jwks_uri"`
 		EndSession string `json:"end_session_endpoint"`
 		UserInfo   string `json:"userinfo_endpoint"`
@@ -170,7 +174,7 @@ func (s *Service) provider(ctx context.Context, b Broker) (*provider, error) {
 		return nil, fail(ReasonBrokerDown, "discovery document: %v", err)
 	}
 	// The key set outlives this request: it refreshes itself on an unknown kid.
-	p = &provider{p: op, jwksURI: meta.JWKS, endSession: meta.EndSession, userinfo: meta.UserInfo, at: time.Now(),
+	p = &provider{p: op, issuer: meta.Issuer, jwksURI: meta.JWKS, endSession: meta.EndSession, userinfo: meta.UserInfo, at: time.Now(),
 		keys: gooidc.NewRemoteKeySet(gooidc.ClientContext(context.Background(), s.client()), meta.JWKS)}
 	s.mu.Lock()
 	if s.providers == nil {
@@ -360,7 +364,7 @@ func (s *Service) verify(ctx context.Context, b Broker, code, verifier, nonce st
 	}
 	// go-oidc checks the signature against the broker's JWKS with only the allowed
 	// algorithms (go-jose refuses "none" outright), then iss, aud and exp.
-	v := p.p.Verifier(&gooidc.Config{ClientID: b.ClientID, SupportedSigningAlgs: b.Algs, Now: s.now})
+	v := gooidc.NewVerifier(p.issuer, brokerKeys{p.keys, b}, &gooidc.Config{ClientID: b.ClientID, SupportedSigningAlgs: b.Algs, Now: s.now})
 	idt, err := v.Verify(gooidc.ClientContext(ctx, s.client()), raw)
 	if err != nil {
 		return id, fail(ReasonIDToken, "%v", err)
@@ -369,7 +373,7 @@ func (s *Service) verify(ctx context.Context, b Broker, code, verifier, nonce st
 		return id, fail(ReasonNonce, "nonce differs from the one sent")
 	}
 	if idt.AccessTokenHash != "" {
-		if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
+		if err := verifyAtHash(raw, idt, tok.AccessToken); err != nil {
 			return id, fail(ReasonIDToken, "at_hash: %v", err)
 		}
 	}
@@ -464,7 +468,7 @@ func (s *Service) userInfo(ctx context.Context, b Broker, p *provider, access st
 		if err := checkAlg(text, b.Algs); err != nil {
 			return nil, fail(ReasonUserInfo, "%v", err)
 		}
-		payload, err = p.keys.VerifySignature(gooidc.ClientContext(ctx, s.client()), text)
+		payload, err = brokerKeys{p.keys, b}.VerifySignature(gooidc.ClientContext(ctx, s.client()), text)
 		if err != nil {
 			return nil, fail(ReasonUserInfo, "signature: %v", err)
 		}
@@ -495,6 +499,67 @@ func audHas(aud any, id string) bool {
 		}
 	}
 	return false
+}
+
+// verifyAtHash checks the ID token's at_hash (OIDC Core §3.1.3.6). go-oidc knows the hash
+// of the asymmetric algorithms only; an HS* token's is the left half of SHA-256/384/512.
+func verifyAtHash(raw string, idt *gooidc.IDToken, access string) error {
+	h, _, _ := strings.Cut(raw, ".")
+	hb, err := base64.RawURLEncoding.DecodeString(h)
+	var head struct {
+		Alg string `json:"alg"`
+	}
+	if err != nil || json.Unmarshal(hb, &head) != nil {
+		return errors.New("unreadable header")
+	}
+	var sum []byte
+	switch head.Alg {
+	case "HS256":
+		x := sha256.Sum256([]byte(access))
+		sum = x[:]
+	case "HS384":
+		x := sha512.Sum384([]byte(access))
+		sum = x[:]
+	case "HS512":
+		x := sha512.Sum512([]byte(access))
+		sum = x[:]
+	default:
+		return idt.VerifyAccessToken(access)
+	}
+	if base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2]) != idt.AccessTokenHash {
+		return errors.New("access token hash does not match")
+	}
+	return nil
+}
+
+// brokerKeys verifies a broker's JWS: an HS* one with the client secret as the key, only
+// when the broker allows HMAC (and its algs list that algorithm, which the caller checked
+// first), never with a key from the JWKS; any other with the broker's published keys.
+type brokerKeys struct {
+	remote *gooidc.RemoteKeySet
+	b      Broker
+}
+
+// VerifySignature implements gooidc.KeySet.
+func (k brokerKeys) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
+	allowed := make([]jose.SignatureAlgorithm, len(k.b.Algs))
+	for i, a := range k.b.Algs {
+		allowed[i] = jose.SignatureAlgorithm(a)
+	}
+	jws, err := jose.ParseSigned(raw, allowed)
+	if err != nil {
+		return nil, err
+	}
+	if len(jws.Signatures) != 1 {
+		return nil, errors.New("a JWS with one signature is expected")
+	}
+	if alg := jws.Signatures[0].Header.Algorithm; isHMAC(alg) {
+		if !k.b.AllowHMAC || k.b.ClientSecret == "" {
+			return nil, fmt.Errorf("%s is not allowed for this broker", alg)
+		}
+		return jws.Verify([]byte(k.b.ClientSecret))
+	}
+	return k.remote.VerifySignature(ctx, raw)
 }
 
 // checkAlg refuses a JWS whose alg is not allowed before any key is looked up.

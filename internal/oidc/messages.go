@@ -39,6 +39,7 @@ var messages = map[string][2]string{
 	"oidc.admin.method":           {"Autenticazione del client", "Client authentication"},
 	"oidc.admin.scopes":           {"Scope (separati da spazio)", "Scopes (space separated)"},
 	"oidc.admin.claim_cf":         {"Claim del codice fiscale", "Fiscal code claim"},
+	"oidc.admin.allow_hmac":       {"Ammetti HS256/384/512 firmati con il client secret (sconsigliato: elencarli anche tra gli algoritmi)", "Allow HS256/384/512 signed with the client secret (discouraged: list them among the algorithms too)"},
 	"oidc.admin.algs":             {"Algoritmi di firma ammessi (vuoto: RS/PS/ES)", "Allowed signature algorithms (empty: RS/PS/ES)"},
 	"oidc.admin.min_level":        {"Livello minimo (1–3)", "Minimum level (1–3)"},
 	"oidc.admin.roles":            {"Ruoli che possono accedere", "Roles that may log in"},

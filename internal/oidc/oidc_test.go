@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -55,7 +56,7 @@ func newFixture(t *testing.T, dialect db.Dialect, method string) *fixture {
 	f.op = oidctest.New(f.srv.URL+"/op", "esd-test", "s3cret-s3cret")
 	f.op.ClientJWKSURL = f.srv.URL + "/.well-known/jwks.json"
 	mux.Handle("/op/", f.op.Handler("/op"))
-	f.svc = &Service{DB: d, Auth: &auth.Service{DB: d}, Keys: &idkeys.Store{DB: d}, BaseURL: f.srv.URL}
+	f.svc = &Service{DB: d, Auth: &auth.Service{DB: d}, Keys: &idkeys.Store{DB: d, KEK: bytes.Repeat([]byte{7}, 32)}, BaseURL: f.srv.URL}
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
 		set, err := f.svc.JWKS(r.Context())
 		if err != nil {
@@ -324,7 +325,11 @@ func TestBrokerValidation(t *testing.T) {
 		field string
 	}{
 		{"alg none", func(b *Broker) { b.Algs = []string{"RS256", "none"} }, "algs"},
-		{"HS256", func(b *Broker) { b.Algs = []string{"HS256"} }, "algs"},
+		{"HS256 by default", func(b *Broker) { b.Algs = []string{"HS256"} }, "algs"},
+		{"HS256 with a short secret", func(b *Broker) { b.Algs, b.AllowHMAC = []string{"HS256"}, true }, "client_secret"},
+		{"HS256 without a client secret", func(b *Broker) {
+			b.Algs, b.AllowHMAC, b.AuthMethod, b.ClientSecret = []string{"HS256"}, true, AuthPrivateKeyJWT, ""
+		}, "algs"},
 		{"plain http", func(b *Broker) { b.Issuer = "http://broker.example" }, "issuer"},
 		{"no openid scope", func(b *Broker) { b.Scopes = []string{"profile"} }, "scopes"},
 		{"level 4", func(b *Broker) { b.MinLevel = 4 }, "min_level"},
@@ -342,6 +347,50 @@ func TestBrokerValidation(t *testing.T) {
 	if err := base.validate(); err != nil {
 		t.Fatalf("good broker refused: %v", err)
 	}
+	hmac := base
+	hmac.Algs, hmac.AllowHMAC, hmac.ClientSecret = []string{"RS256", "HS256"}, true, strings.Repeat("k", 32)
+	if err := hmac.validate(); err != nil {
+		t.Fatalf("a broker allowing HS256 with its secret refused: %v", err)
+	}
+}
+
+// TestLoginHMAC: an ID token signed HS256 with the client secret is refused by a broker
+// configured as usual; a broker whose configuration allows HMAC accepts it, keyed by its
+// client secret only (a token signed with another secret fails), and still accepts RS256.
+func TestLoginHMAC(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dialect db.Dialect) {
+		f := newFixture(t, dialect, AuthSecretBasic)
+		const secret = "a-client-secret-of-32-bytes-min!"
+		if _, err := f.svc.SaveBroker(f.ctx, Broker{Code: "test", Name: "Broker di prova", Issuer: f.op.Issuer, ClientID: "esd-test", ClientSecret: secret,
+			Enabled: true, Roles: []domain.Role{domain.RoleProfessional, domain.RoleRegional}}); err != nil {
+			t.Fatal(err)
+		}
+		f.op.Set(func(p *oidctest.Provider) { p.ClientSecret, p.HMACSecret = secret, secret })
+		if _, _, err := f.login(t, cfNicolo); err == nil || err.(*LoginError).Reason != ReasonIDToken {
+			t.Fatalf("HS256 accepted by default: %v", err)
+		}
+		b := Broker{Code: "test", Name: "Broker di prova", Issuer: f.op.Issuer, ClientID: "esd-test", ClientSecret: secret, Enabled: true,
+			Roles: []domain.Role{domain.RoleProfessional, domain.RoleRegional}, Algs: []string{"RS256", "HS256"}, AllowHMAC: true}
+		if _, err := f.svc.SaveBroker(f.ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		bs, err := f.svc.Brokers(f.ctx)
+		if err != nil || len(bs) != 1 || !bs[0].AllowHMAC {
+			t.Fatalf("stored broker lost allow_hmac: %+v %v", bs, err)
+		}
+		res, _, err := f.login(t, cfNicolo)
+		if err != nil || res.Token == "" {
+			t.Fatalf("HS256 with the client secret refused by a broker allowing it: %+v %v", res, err)
+		}
+		f.op.Set(func(p *oidctest.Provider) { p.HMACSecret = "another-secret-entirely-32-bytes!!" })
+		if _, _, err := f.login(t, cfNicolo); err == nil || err.(*LoginError).Reason != ReasonIDToken {
+			t.Fatalf("HS256 with another secret accepted: %v", err)
+		}
+		f.op.Set(func(p *oidctest.Provider) { p.HMACSecret = "" })
+		if _, _, err := f.login(t, cfNicolo); err != nil {
+			t.Fatalf("RS256 refused by a broker also allowing HS256: %v", err)
+		}
+	})
 }
 
 func TestNormaliseFiscalCode(t *testing.T) {

@@ -218,7 +218,7 @@ func (m WebModule) brokerPost(c *web.Ctx) error {
 	f := c.R.FormValue
 	b := Broker{Code: f("code"), Name: f("name"), Issuer: f("issuer"), ClientID: f("client_id"), ClientSecret: f("client_secret"),
 		AuthMethod: f("auth_method"), Scopes: strings.Fields(f("scopes")), ClaimFiscal: f("claim_fiscal_code"), Algs: strings.Fields(f("algs")),
-		Enabled: f("enabled") == "on"}
+		AllowHMAC: f("allow_hmac") == "on", Enabled: f("enabled") == "on"}
 	b.MinLevel, _ = strconv.Atoi(f("min_level"))
 	for _, r := range c.R.Form["roles"] {
 		b.Roles = append(b.Roles, domain.Role(r))

@@ -583,12 +583,36 @@ func subOf(st obj) obj {
 }
 
 func acceptLanguages(h string) []string {
-	var out []string
-	for _, p := range strings.Split(h, ",") {
-		t := strings.TrimSpace(strings.SplitN(p, ";", 2)[0])
-		if t != "" && t != "*" {
-			out = append(out, t)
+	type rng struct {
+		tag string
+		q   float64
+		i   int
+	}
+	var rs []rng
+	for i, p := range strings.Split(h, ",") {
+		parts := strings.Split(p, ";")
+		t := strings.TrimSpace(parts[0])
+		q := 1.0
+		for _, param := range parts[1:] {
+			param = strings.TrimSpace(param)
+			if v, ok := strings.CutPrefix(param, "q="); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil || f < 0 || f > 1 {
+					f = 0 // a malformed weight: RFC 9110 §12.4.2 makes it unusable
+				}
+				q = f
+			}
 		}
+		// "*" adds nothing to pickLang's own fallback; q=0 means "not this one".
+		if t != "" && t != "*" && q > 0 {
+			rs = append(rs, rng{t, q, i})
+		}
+	}
+	// Highest weight first; equal weights keep the header's order.
+	sort.SliceStable(rs, func(a, b int) bool { return rs[a].q > rs[b].q })
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.tag
 	}
 	return out
 }
@@ -675,17 +699,36 @@ func isLangMap(x any) bool {
 	return true
 }
 
+// pickLang reduces a language map to its best match for the ranges, in order of preference,
+// by RFC 4647 lookup: a range matches its own tag, a longer tag it prefixes ("en" → "en-GB"),
+// and, truncated subtag by subtag, a shorter one ("it-IT" → "it"). Ties go to the sorted
+// first key, so the answer never depends on map order; with no match, English, then the
+// first key.
 func pickLang(m obj, langs []string) obj {
+	ks := sortedKeys(m)
 	for _, l := range langs {
-		for k, v := range m {
-			if strings.EqualFold(k, l) || strings.HasPrefix(strings.ToLower(k), strings.ToLower(l)+"-") {
-				return obj{k: v}
+		l = strings.ToLower(l)
+		for _, k := range ks {
+			if strings.ToLower(k) == l {
+				return obj{k: m[k]}
+			}
+		}
+		for _, k := range ks {
+			if strings.HasPrefix(strings.ToLower(k), l+"-") {
+				return obj{k: m[k]}
+			}
+		}
+		for r := l; strings.Contains(r, "-"); {
+			r = r[:strings.LastIndex(r, "-")]
+			for _, k := range ks {
+				if strings.ToLower(k) == r {
+					return obj{k: m[k]}
+				}
 			}
 		}
 	}
-	ks := sortedKeys(m)
 	for _, k := range ks {
-		if strings.HasPrefix(strings.ToLower(k), "en") {
+		if lk := strings.ToLower(k); lk == "en" || strings.HasPrefix(lk, "en-") {
 			return obj{k: m[k]}
 		}
 	}

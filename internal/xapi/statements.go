@@ -116,13 +116,22 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 			for _, a := range as {
 				ao := a.(obj)
 				if _, url := ao["fileUrl"]; url {
+					if ao["usageType"] == UsageSignature {
+						return nil, badRequest("%s: signed statement: the signature must be sent as a part of the request, not a fileUrl, so that it can be verified", name(i, id))
+					}
 					continue
 				}
 				h := strings.ToLower(ao["sha2"].(string))
-				if _, ok := parts[h]; !ok {
+				part, ok := parts[h]
+				if !ok {
 					return nil, badRequest("%s: the attachment with sha2 %s has no part in the request (send multipart/mixed, or a fileUrl)", name(i, id), h)
 				}
 				needed[h] = true
+				if ao["usageType"] == UsageSignature {
+					if err := checkSignature(o, ao, part); err != nil {
+						return nil, badRequest("%s: signed statement: %v", name(i, id), err)
+					}
+				}
 			}
 		}
 		// What the LRS sets: id, authority from the credential, stored, timestamp, version.
@@ -167,15 +176,17 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 				return err
 			}
 		}
+		// Insert first, the whole request in multi-row inserts: a new id (the usual case)
+		// costs a share of one statement, a known one a look-up below.
+		seqs, err := s.insertStatements(ctx, tx, c, storedKey, ps)
+		if err != nil {
+			return err
+		}
 		for i := range ps {
 			p := &ps[i]
 			ids[i] = p.id
-			// Insert first: a new id (the usual case) costs one statement, a known one a look-up.
-			var seq int64
-			err := tx.QueryRowContext(ctx, `INSERT INTO xapi_statements (id, provider_id, credential_id, stored, verb_hash, registration, voids, content_sha, raw)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (provider_id, id) DO NOTHING RETURNING seq`,
-				p.id, c.ProviderID, c.ID, storedKey, keyHash(p.verb), p.reg, p.voids, p.content, p.raw).Scan(&seq)
-			if err == sql.ErrNoRows {
+			seq, inserted := seqs[p.id]
+			if !inserted {
 				var have string
 				if err := tx.QueryRowContext(ctx, `SELECT content_sha FROM xapi_statements WHERE provider_id = $1 AND id = $2`, c.ProviderID, p.id).Scan(&have); err != nil {
 					return err
@@ -184,9 +195,6 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 					return statusErr(409, "%s: a statement with this id is already stored with other content", name(i, p.id))
 				}
 				continue // immutable: the same statement again changes nothing
-			}
-			if err != nil {
-				return err
 			}
 			if p.voids != "" {
 				var targetVerb, targetSeq int64
@@ -231,6 +239,50 @@ func (s *Service) Store(ctx context.Context, c *Credential, version string, sts 
 		return nil, err
 	}
 	return ids, nil
+}
+
+// insertChunk is how many statements one INSERT carries (9 parameters each, far under
+// SQLite's and PostgreSQL's limits).
+const insertChunk = 250
+
+// insertStatements inserts the request's statements in multi-row INSERTs, skipping ids
+// already stored, and returns the seq of each one inserted by id: one round trip per chunk
+// instead of one per statement.
+func (s *Service) insertStatements(ctx context.Context, tx *sql.Tx, c *Credential, storedKey string, ps []prepared) (map[string]int64, error) {
+	out := make(map[string]int64, len(ps))
+	for start := 0; start < len(ps); start += insertChunk {
+		part := ps[start:min(start+insertChunk, len(ps))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO xapi_statements (id, provider_id, credential_id, stored, verb_hash, registration, voids, content_sha, raw) VALUES `)
+		args := make([]any, 0, 9*len(part))
+		for i, p := range part {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			n := len(args)
+			fmt.Fprintf(&q, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
+			args = append(args, p.id, c.ProviderID, c.ID, storedKey, keyHash(p.verb), p.reg, p.voids, p.content, p.raw)
+		}
+		q.WriteString(` ON CONFLICT (provider_id, id) DO NOTHING RETURNING id, seq`)
+		rows, err := tx.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			var seq int64
+			if err := rows.Scan(&id, &seq); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = seq
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // checkActivities refuses statements about activities another provider mapped to its

@@ -45,7 +45,10 @@ type Provider struct {
 	MutateUserInfo func(claims map[string]any) // change UserInfo claims
 	AlgNone        bool                        // send an unsigned ID token (alg "none")
 	SignWithOther  bool                        // sign the ID token with a key not in the JWKS
-	Down           bool                        // answer 503 to everything
+	// HMACSecret, when set, signs the ID token with HS256 and this key (the client secret
+	// for a broker allowed HMAC, anything else to forge one).
+	HMACSecret string
+	Down       bool // answer 503 to everything
 	// OmitFiscal leaves the fiscal code out of UserInfo and the ID token.
 	OmitFiscal bool
 
@@ -251,7 +254,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		"at_hash": base64.RawURLEncoding.EncodeToString(ath[:16])}
 	p.mu.Lock()
 	p.codes["at:"+access] = g
-	mutate, none, other := p.MutateIDToken, p.AlgNone, p.SignWithOther
+	mutate, none, other, hmacKey := p.MutateIDToken, p.AlgNone, p.SignWithOther, p.HMACSecret
 	claims["acr"] = p.ACR
 	if p.OmitFiscal {
 		delete(claims, FiscalClaim)
@@ -269,6 +272,8 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		idt = h + "." + base64.RawURLEncoding.EncodeToString(b) + "."
 	case other:
 		idt, err = sign(p.Other, "op-1", claims)
+	case hmacKey != "":
+		idt, err = signHMAC([]byte(hmacKey), claims)
 	default:
 		idt, err = sign(p.Key, "op-1", claims)
 	}
@@ -328,6 +333,22 @@ func fetchJWKS(u string) (jose.JSONWebKeySet, error) {
 	defer resp.Body.Close()
 	err = json.NewDecoder(resp.Body).Decode(&ks)
 	return ks, err
+}
+
+func signHMAC(key []byte, claims map[string]any) (string, error) {
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: key}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	o, err := s.Sign(b)
+	if err != nil {
+		return "", err
+	}
+	return o.CompactSerialize()
 }
 
 func sign(k *rsa.PrivateKey, kid string, claims map[string]any) (string, error) {

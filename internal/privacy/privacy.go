@@ -184,6 +184,7 @@ var auditWhere = func() string {
 // each with the reason (README.txt prints them too).
 var Excluded = map[string]string{
 	"professional_search_tokens": "indice di ricerca derivato dal nome, già presente nella sezione professional / search index derived from the name, which the professional section holds",
+	"badge_pending":              "coda tecnica dei badge da emettere, svuotata entro un secondo; i badge emessi sono nella sezione dei badge / a transient queue of badges to issue, emptied within a second; the issued badges are in the badges section",
 	"monitor_dirty":              "coda tecnica temporanea con il solo identificativo, svuotata a ogni aggiornamento degli aggregati / a transient queue holding only the id, emptied at every aggregate refresh",
 }
 

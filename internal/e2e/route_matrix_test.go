@@ -153,6 +153,15 @@ var routeRows = []RouteRow{
 	{Method: "POST", Path: "/reports/import", Form: url.Values{}, Want: who(Login, Forbidden, "provider", "national")},
 	// Without a file the form is refused before the edition is looked up.
 	{Method: "POST", Path: "/editions/999999/report", Form: url.Values{}, Want: who(Login, Denied, "provider", "national")},
+	// Privacy: erasure requests without a reason, and reviews of a request that does not
+	// exist, so that no row of the matrix erases anyone (privacy_matrix_test.go has the rest).
+	{Method: "POST", Path: "/me/personal-data/erasure", Form: url.Values{"reason": {""}}, Want: map[string]Outcome{"anonymous": Login, "national": Denied,
+		"regional": Denied, "organisation": Denied, "provider": Denied, "professional": 422, "analyst": Denied}},
+	{Method: "POST", Path: "/professionals/999999/personal-data/erasure", Form: url.Values{"reason": {""}}, Want: except(Denied)},
+	// The form is checked before the request is looked up: governance is told what is missing.
+	{Method: "POST", Path: "/privacy/requests/999999/review", Form: url.Values{"decision": {"reject"}}, Want: map[string]Outcome{"anonymous": Login,
+		"national": 422, "regional": Denied, "organisation": Denied, "provider": Denied, "professional": Denied, "analyst": Denied}},
+	{Method: "POST", Path: "/api/v1/privacy/requests/999999/review", JSON: map[string]any{"decision": "reject", "note": "matrice"}, Want: except(Denied)},
 	// Certificates: public verification.
 	{Method: "GET", Path: "/verifica", Want: same(Allowed)},
 	{Method: "GET", Path: "/verifica/NONESISTE", Want: same(NotFound)},

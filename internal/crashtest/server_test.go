@@ -24,7 +24,7 @@ import (
 )
 
 // adminPassword is the password of the first national account of every crash-test database.
-const adminPassword = "crash-admin-password-1"
+const adminPassword = "crash-national-pw-2026"
 
 var (
 	buildOnce sync.Once

@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"esd/internal/apptest"
 	"esd/internal/db"
@@ -85,6 +86,19 @@ func buildPrivacyWorld(t *testing.T, d db.Dialect) privacyWorld {
 	res.Body.Close()
 	if res.StatusCode != 200 {
 		t.Fatalf("xAPI statement: %d", res.StatusCode)
+	}
+	// The badge worker issues the badges the world earned, each with a notification, a
+	// second or so later: wait for its queue to empty so that the archive and the counts
+	// compared with it describe the same data (rows still queued after the wait have no
+	// origin to be issued from, and stay queued).
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		var n int
+		if err := q.QueryRow(`SELECT COUNT(*) FROM badge_pending`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
 	}
 	return w
 }

@@ -3,7 +3,6 @@ package backup
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -25,9 +24,7 @@ type TableSum struct {
 
 // querier is what a *sql.DB, *sql.Conn and *sql.Tx share; checksums run inside the backup's
 // snapshot transaction on PostgreSQL and on a plain pool on a SQLite snapshot file.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
+type querier = db.Querier
 
 // Checksums computes, for every table of the database, its row count and a SHA-256 of its
 // rows read in primary-key order (all columns in order when a table has no primary key),
@@ -67,37 +64,20 @@ func listTables(ctx context.Context, q querier, d db.Dialect) ([]string, error) 
 		query = `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.relname`
 	}
-	return strings1(ctx, q, query)
-}
-
-func strings1(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return db.Strings(ctx, q, query)
 }
 
 // orderColumns is the primary key of table t in key order, or every column when it has none.
 func orderColumns(ctx context.Context, q querier, d db.Dialect, t string) ([]string, error) {
 	if d == db.Postgres {
-		pk, err := strings1(ctx, q, `SELECT a.attname FROM pg_index i
+		pk, err := db.Strings(ctx, q, `SELECT a.attname FROM pg_index i
 			JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
 			WHERE i.indrelid = to_regclass($1) AND i.indisprimary
 			ORDER BY array_position(i.indkey::int2[], a.attnum)`, quoteIdent(t))
 		if err != nil || len(pk) > 0 {
 			return pk, err
 		}
-		return strings1(ctx, q, `SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass($1)
+		return db.Strings(ctx, q, `SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass($1)
 			AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, quoteIdent(t))
 	}
 	rows, err := q.QueryContext(ctx, `SELECT name, pk FROM pragma_table_info($1)`, t)

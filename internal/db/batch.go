@@ -118,6 +118,24 @@ func InsertRows(ctx context.Context, tx *sql.Tx, postgres bool, table string, co
 	return ExecBatch(ctx, tx, postgres, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES ", len(cols), "", args, nil)
 }
 
+// Strings runs a query whose rows are one text column (codes, column names) and returns them.
+func Strings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Int64s runs a query whose rows are one integer column (ids, mostly) and returns them.
 func Int64s(ctx context.Context, q Querier, query string, args ...any) ([]int64, error) {
 	rows, err := q.QueryContext(ctx, query, args...)

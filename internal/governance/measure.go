@@ -169,7 +169,7 @@ func (s *Service) itemLines(ctx context.Context, item string) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	return strs(ctx, s.DB.Read, `SELECT i.code FROM framework_items i LEFT JOIN framework_items p ON p.id = i.parent_id
+	return db.Strings(ctx, s.DB.Read, `SELECT i.code FROM framework_items i LEFT JOIN framework_items p ON p.id = i.parent_id
 		LEFT JOIN framework_items g ON g.id = p.parent_id
 		WHERE i.framework_id = $1 AND i.kind = 'line' AND (i.code = $2 OR p.code = $2 OR g.code = $2) ORDER BY i.code`, fw, item)
 }

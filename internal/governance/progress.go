@@ -7,27 +7,8 @@ import (
 	"sort"
 	"time"
 
-	"esd/internal/db"
 	"esd/internal/domain"
 )
-
-// strs reads one text column.
-func strs(ctx context.Context, q db.Querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
 
 // SeriesPoint is one day of a target's progress in the viewer's cell.
 type SeriesPoint struct {

@@ -87,20 +87,26 @@ func buildPrivacyWorld(t *testing.T, d db.Dialect) privacyWorld {
 	if res.StatusCode != 200 {
 		t.Fatalf("xAPI statement: %d", res.StatusCode)
 	}
-	// The badge worker issues the badges the world earned, each with a notification, a
-	// second or so later: wait for its queue to empty so that the archive and the counts
-	// compared with it describe the same data (rows still queued after the wait have no
-	// origin to be issued from, and stay queued).
+	// The archive and the counts compared with it must describe the same data.
+	waitBadgeQueue(t, env)
+	return w
+}
+
+// waitBadgeQueue waits for the badge worker to issue what the world earned: it does so a
+// second or so after the achieving transaction, with a notification and an audit entry, so a
+// test that counts rows must let it finish first. Rows still queued after the wait have no
+// origin to be issued from, and stay queued.
+func waitBadgeQueue(t *testing.T, env *apptest.Env) {
+	t.Helper()
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		var n int
-		if err := q.QueryRow(`SELECT COUNT(*) FROM badge_pending`).Scan(&n); err != nil {
+		if err := env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM badge_pending`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n == 0 {
-			break
+			return
 		}
 	}
-	return w
 }
 
 // readArchive opens the ZIP and returns its files.

@@ -384,7 +384,8 @@ func TestRegistryDemo(t *testing.T) {
 			t.Fatalf("provider: %d", res.Status)
 		}
 		wantIn(t, login("demo.nazionale", "esd-demo-nazionale").Get("/professionals"), 200, "Toscana")
-		// Loading the demo again changes nothing.
+		// Loading the demo again changes nothing (once the badges the demo earned are issued).
+		waitBadgeQueue(t, env)
 		audits := countRows(t, env, `SELECT COUNT(*) FROM audit_log`)
 		if err := env.M.LoadDemo(context.Background()); err != nil {
 			t.Fatal(err)

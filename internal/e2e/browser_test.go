@@ -199,3 +199,24 @@ func TestBrowserImportWithBadRow(t *testing.T) {
 		t.Fatalf("a failed import wrote %d professionals", after-before)
 	}
 }
+
+// waitPage waits until cond, a JavaScript expression, is true on the page that a click has
+// started loading. A plain WaitVisible can match the page before the navigation, and a Poll
+// is cut off by the navigation itself, so this evaluates cond again and again, letting the
+// "navigated" errors of the old page pass, until it holds or 30 seconds have gone.
+func waitPage(t *testing.T, ctx context.Context, what, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	js := `document.readyState === "complete" && (` + cond + `)`
+	var last error
+	for time.Now().Before(deadline) {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	t.Fatalf("%s: the page (at %s) never showed %s (last error: %v)", what, loc, cond, last)
+}

@@ -99,9 +99,7 @@ func TestBrowserCatalogueJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#act-accredit")), chromedp.WaitNotPresent(chromedp.CSS("#act-accredit")))
 	// The click navigates: wait until the new page has loaded, or the node read can belong
 	// to the page being replaced.
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.readyState === "complete" && document.querySelector("main") !== null && document.querySelector("#act-accredit") === null`)); err != nil {
-		t.Fatalf("accredited page: %v", err)
-	}
+	waitPage(t, ctx, "accredited page", `document.querySelector("main") !== null && document.querySelector("#act-accredit") === null`)
 	page := get("accredited", chromedp.OuterHTML(chromedp.CSS("main")))
 	if !strings.Contains(page, "Accreditato") || !strings.Contains(page, lineCode) {
 		t.Fatalf("after accreditation the page lacks the state or the line %s: %.1500s", lineCode, page)

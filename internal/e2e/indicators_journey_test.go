@@ -78,10 +78,12 @@ func TestIndicatorsJourney(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#f-x"), "fse_consenso"),
 		chromedp.SetValue(chromedp.CSS("#f-y"), "level:D2.A1"),
 		chromedp.Click(chromedp.CSS(`#ind-filters button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#ind-corr")),
 	); err != nil {
 		t.Fatalf("choose region and periods: %v", err)
 	}
+	// The page before the submit has its own #ind-corr: wait for the answer to the filters,
+	// whose heading names Toscana and the chosen quarter, before reading anything.
+	waitPage(t, ctx, "choose region and periods", `location.search.includes("period=2025-Q1") && document.querySelector("#ind-corr") !== null && (document.querySelector("#h-adoption")?.textContent ?? "").includes("Toscana")`)
 	screenshot(t, ctx, "indicators-view")
 	adoption := text("#ind-adoption")
 	for _, want := range []string{"Cittadini con consenso alla consultazione del FSE", "58,4 %", "Regione Toscana", "sintetico", "Pazienti assistiti in telemedicina", "punti"} {

@@ -348,11 +348,10 @@ func (w *soakWorld) setup(ctx context.Context) error {
 
 	// The registry move: a professional other than the seeded accounts' one, with an
 	// organisation that has a sibling of the same kind in the same region. It is the last
-	// such active professional, outside the first ones the rapporto import reports: on
-	// PostgreSQL a move and an import recomputing the same professional's balance at the
-	// same moment fail (credit_balances is replaced by delete-then-insert, and under read
-	// committed the second insert hits the primary key), a bug of the credits capability
-	// this scenario found; it is reported, not fixed here.
+	// such active professional, outside the first ones the rapporto import reports, so that
+	// the two writes of the mix touch different professionals (the credits capability locks
+	// a professional's row while it recomputes the balance, and
+	// TestConcurrentRecomputesOfOneProfessional covers the two at once).
 	var org, region int64
 	var kind string
 	err = d.QueryRowContext(ctx, `SELECT p.id, p.organisation_id, p.region_id, o.kind FROM professionals p JOIN organisations o ON o.id = p.organisation_id

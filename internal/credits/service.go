@@ -376,6 +376,21 @@ type profInfo struct {
 func (s *Service) recompute(ctx context.Context, tx *sql.Tx, rules Rules, pids []int64) error {
 	pg := s.DB.IsPostgres()
 	sort.Slice(pids, func(i, j int) bool { return pids[i] < pids[j] })
+	if pg {
+		// Two transactions recomputing the same professional (a registry move and a report
+		// import) would both delete the balance and both insert it: under read committed the
+		// second DELETE does not see the first one's new row and the second INSERT fails on
+		// the primary key, or stores a balance computed from a ledger that missed the other's
+		// entries. Locking the professionals' rows, in id order so that two recomputes cannot
+		// deadlock each other, makes the second wait; its reads below then see what the first
+		// committed. SQLite has one writer at a time and needs no lock.
+		if err := forChunks(pids, 500, func(chunk []int64) error {
+			_, err := tx.ExecContext(ctx, `SELECT id FROM professionals WHERE id IN (`+inList(pg, len(chunk))+`) ORDER BY id FOR UPDATE`, anys(chunk)...)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
 	infos := make([]profInfo, 0, len(pids))
 	entries := make(map[int64][]Entry, len(pids))
 	err := forChunks(pids, 500, func(chunk []int64) error {

@@ -505,3 +505,48 @@ func TestPostTenThousand(t *testing.T) {
 		}
 	})
 }
+
+// Two writers recomputing one professional's balance at the same time (on PostgreSQL, under
+// read committed, a report import and a registry move): the second waits for the first and
+// the stored balance counts both writers' credits, with no primary-key failure.
+func TestConcurrentRecomputesOfOneProfessional(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dl db.Dialect) {
+		e := newEnv(t, dl, 2, 0)
+		ctx := e.as(domain.RoleProvider, e.w.RegionA, 0, 0)
+		p := e.w.Professionals[0]
+		reg, org := e.scopeOf(0)
+		pc := func(id int64) []ParticipationCredit {
+			return []ParticipationCredit{{ParticipationID: id, ProfessionalID: p, RegionID: reg, OrganisationID: org, EventID: 7,
+				Role: "P", Credits: 40, EarnedOn: "2026-03-10", Certified: true, Title: "Telemedicina"}}
+		}
+		if _, err := e.post(ctx, pc(1)); err != nil {
+			t.Fatal(err)
+		}
+		second := make(chan error, 1)
+		err := e.d.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := e.s.post(ctx, tx, pc(2)); err != nil {
+				return err
+			}
+			go func() {
+				_, err := e.post(ctx, pc(3))
+				second <- err
+			}()
+			// Give the second writer the time to reach its recompute while this one holds
+			// the professional's new balance uncommitted.
+			time.Sleep(300 * time.Millisecond)
+			return e.s.RefreshBalances(ctx, tx, []int64{p})
+		})
+		if err != nil {
+			t.Fatalf("first writer: %v", err)
+		}
+		if err := <-second; err != nil {
+			t.Fatalf("second writer: %v", err)
+		}
+		if c, _, _ := e.stored(p, 2026); c != 120 {
+			t.Errorf("stored balance counts %v credits, want 120 (three participations of 40)", c)
+		}
+		if n := e.count(`SELECT COUNT(*) FROM credit_balances WHERE professional_id = $1`, p); n < 1 {
+			t.Errorf("%d balances stored", n)
+		}
+	})
+}

@@ -29,7 +29,7 @@ func wireParticipation(m *Main) error {
 		s.Evidence = m.Assess
 	}
 	if m.Catalogue != nil {
-		s.Events = reportEvents{c: m.Catalogue, db: m.DB}
+		s.Events = reportEvents{c: m.Catalogue}
 	}
 	if m.Credits != nil {
 		s.Credits = creditSink{m.Credits}
@@ -56,27 +56,11 @@ func wireParticipation(m *Main) error {
 
 // reportEvents creates the events of reports the catalogue does not know, as closed events
 // loaded by the system, marked origin 'report'.
-type reportEvents struct {
-	c  *catalogue.Service
-	db interface {
-		Tx(ctx context.Context, fn func(tx *sql.Tx) error) error
-	}
-}
+type reportEvents struct{ c *catalogue.Service }
 
 // CreateFromReport implements participation.EventCreator.
-func (r reportEvents) CreateFromReport(ctx context.Context, in catalogue.EventInput) (int64, error) {
-	if _, err := r.c.BulkLoad(domain.WithActor(ctx, domain.SystemActor), []catalogue.EventInput{in}, 1, nil); err != nil {
-		return 0, err
-	}
-	var id int64
-	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM events WHERE provider_id = $1 AND code = $2`, in.ProviderID, in.Code).Scan(&id); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE events SET origin = 'report' WHERE id = $1`, id)
-		return err
-	})
-	return id, err
+func (r reportEvents) CreateFromReport(ctx context.Context, tx *sql.Tx, in catalogue.EventInput) (int64, error) {
+	return r.c.CreateInTx(domain.WithActor(ctx, domain.SystemActor), tx, in, "report")
 }
 
 // editionByCode finds an edition by provider code (optional when the event code is unique),

@@ -373,6 +373,52 @@ func (s *Service) BulkLoad(ctx context.Context, events []EventInput, batch int, 
 	return written, nil
 }
 
+// CreateInTx creates one event inside the caller's transaction (the system only), with the
+// validation of BulkLoad, marked with origin (events.origin: "report" for an event a
+// rapporto evento brought), and returns its id. A report naming an event the catalogue lacks
+// creates it this way, so that the event and the report's participations are written
+// together or not at all.
+func (s *Service) CreateInTx(ctx context.Context, tx *sql.Tx, in EventInput, origin string) (int64, error) {
+	a := domain.ActorFrom(ctx)
+	if a.Role != domain.RoleSystem {
+		return 0, domain.Forbidden("creating an event inside another write is for the system only")
+	}
+	r, err := s.loadRefs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	p, err := s.provider(ctx, in.ProviderID)
+	if err != nil {
+		return 0, err
+	}
+	state := in.State
+	if state == "" {
+		state = StateDraft
+	}
+	pr, problems := s.validate(ctx, r, in, p, state != StateDraft)
+	if len(problems) > 0 {
+		return 0, &domain.Error{Code: domain.EINVALID, Details: problems,
+			Message: fmt.Sprintf("event %s: %s: %s", in.Code, problems[0].Field, problems[0].Reason)}
+	}
+	pr.state = state
+	seq, err := nextSeq(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	ids, err := s.insertEvents(ctx, tx, []prepared{pr}, seq, a.Username)
+	if err != nil {
+		return 0, err
+	}
+	if origin != "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET origin = $1 WHERE id = $2`, origin, ids[0]); err != nil {
+			return 0, err
+		}
+	}
+	err = audit.Record(ctx, tx, audit.Change{Action: "create", Entity: "event", EntityID: ids[0],
+		After: map[string]any{"code": in.Code, "provider_id": in.ProviderID, "origin": origin, "state": state}})
+	return ids[0], err
+}
+
 func minCode(ps []prepared) string {
 	m := ""
 	for i, p := range ps {

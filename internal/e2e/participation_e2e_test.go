@@ -350,7 +350,35 @@ func TestParticipationReports(t *testing.T) {
 			t.Fatalf("CSV report: %d %s", res.Status, res.Body)
 		}
 
-		// An event the catalogue does not know is created from the report, marked as such.
+		// An event the catalogue does not know is created from the report, inside the report's
+		// transaction: a fault after the event is written (injected with a trigger refusing the
+		// report row) leaves no event behind.
+		inject := []string{`CREATE TRIGGER fail_reports BEFORE INSERT ON participation_reports BEGIN SELECT RAISE(ABORT, 'injected fault'); END`}
+		drop := []string{`DROP TRIGGER fail_reports`}
+		if env.M.DB.IsPostgres() {
+			inject = []string{`CREATE FUNCTION fail_reports() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$`,
+				`CREATE TRIGGER fail_reports BEFORE INSERT ON participation_reports FOR EACH ROW EXECUTE FUNCTION fail_reports()`}
+			drop = []string{`DROP TRIGGER fail_reports ON participation_reports`, `DROP FUNCTION fail_reports()`}
+		}
+		for _, q := range inject {
+			if _, err := env.M.DB.Write.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res = pw.provider.Do("POST", "/api/v1/reports", bytes.NewReader(reportFor(t, pw, "NEW-FROM-REP", day, 8, people[:1])), http.Header{"Content-Type": {"application/xml"}})
+		if res.Status != http.StatusInternalServerError {
+			t.Fatalf("report failing after its event was written: %d %s", res.Status, res.Body)
+		}
+		var left int
+		if err := env.M.DB.Read.QueryRow(`SELECT COUNT(*) FROM events WHERE code = 'NEW-FROM-REP'`).Scan(&left); err != nil || left != 0 {
+			t.Fatalf("a failed report left %d events behind (%v)", left, err)
+		}
+		for _, q := range drop {
+			if _, err := env.M.DB.Write.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Without the fault, the event is created, marked as such.
 		res = pw.provider.Do("POST", "/api/v1/reports", bytes.NewReader(reportFor(t, pw, "NEW-FROM-REP", day, 8, people[:1])), http.Header{"Content-Type": {"application/xml"}})
 		res.JSON(t, &r)
 		if res.Status != http.StatusOK || !r.CreatedEvent {

@@ -27,9 +27,10 @@ import (
 const MaxReportBytes = 64 << 20
 
 // EventCreator creates an event the catalogue does not know from a report's own fields
-// (the catalogue service, wired in the app), returning its id.
+// (the catalogue service, wired in the app) inside the report's transaction, returning its
+// id: a report and the event it brings are written together or not at all.
 type EventCreator interface {
-	CreateFromReport(ctx context.Context, in catalogue.EventInput) (int64, error)
+	CreateFromReport(ctx context.Context, tx *sql.Tx, in catalogue.EventInput) (int64, error)
 }
 
 // ImportInput is one participation report to import.
@@ -221,21 +222,21 @@ func (s *Service) importParsed(ctx context.Context, a domain.Actor, rep rapporto
 		return res, nil
 	}
 
-	if newEvent != nil {
-		if s.Events == nil {
-			return res, domain.Invalid("event", "event %s is not in the catalogue and this installation does not create events from reports", ed.EventCode)
-		}
-		id, err := s.Events.CreateFromReport(domain.WithActor(ctx, domain.SystemActor), *newEvent)
-		if err != nil {
-			return res, fmt.Errorf("creating event %s from the report: %w", newEvent.Code, err)
-		}
-		if ed, err = s.loadEdition(ctx, s.DB.Read, `e.id = $1 AND ed.number = $2`, id, newEvent.Editions[0].Number); err != nil {
-			return res, err
-		}
-		res.EventID, res.EditionID = ed.EventID, ed.ID
+	if newEvent != nil && s.Events == nil {
+		return res, domain.Invalid("event", "event %s is not in the catalogue and this installation does not create events from reports", ed.EventCode)
 	}
 	diffJSON, _ := json.Marshal(map[string]any{"added": res.Added, "changed": res.Changed, "removed": res.Removed, "unchanged": res.Unchanged, "lines": capDiff(res.Diff, 200)})
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if newEvent != nil {
+			id, err := s.Events.CreateFromReport(domain.WithActor(ctx, domain.SystemActor), tx, *newEvent)
+			if err != nil {
+				return fmt.Errorf("creating event %s from the report: %w", newEvent.Code, err)
+			}
+			if ed, err = s.loadEdition(ctx, tx, `e.id = $1 AND ed.number = $2`, id, newEvent.Editions[0].Number); err != nil {
+				return err
+			}
+			res.EventID, res.EditionID = ed.EventID, ed.ID
+		}
 		// Pending professionals first: the participations refer to them.
 		for i := range cs {
 			if cs[i].ProfessionalID != 0 {

@@ -150,6 +150,7 @@ func New(ctx context.Context, cfg Config) (*Main, error) {
 		return nil, err
 	}
 	m.Server = srv
+	m.registerPickers()
 	return m, nil
 }
 

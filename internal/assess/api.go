@@ -434,7 +434,7 @@ func (m Module) registerAPI(r *web.Routes) {
 			return json.RawMessage(buf.Bytes()), nil
 		})
 	r.API("POST /api/v1/item-banks/{id}/import", web.Op{Summary: "Import items into a draft bank: ?format=json|csv, the file as the body; all-or-nothing with every bad row reported", Tag: "item-bank",
-		RawRequest: "text/csv", Response: ImportReport{}, Roles: nat, MaxBytes: 8 << 20},
+		RawRequest: "text/csv", RawKinds: []web.UploadKind{web.UploadCSV, web.UploadJSON}, Response: ImportReport{}, Roles: nat, MaxBytes: 8 << 20},
 		func(c *web.Ctx) (any, error) {
 			bid, err := id(c)
 			if err != nil {

@@ -153,7 +153,7 @@ func (m WebModule) Register(r *web.Routes) {
 		return map[string]string{"kid": kid}, err
 	})
 	r.API("POST /api/v1/badges/verify", web.Op{Summary: "Verify a credential (VC-JWT as text/plain, JSON, or a baked PNG) step by step; no login", Tag: tag,
-		RawRequest: "text/plain", Response: Report{}, Public: true, MaxBytes: 4 << 20}, func(c *web.Ctx) (any, error) {
+		RawRequest: "text/plain", RawKinds: []web.UploadKind{web.UploadJWT, web.UploadJSON, web.UploadPNG}, Response: Report{}, Public: true, MaxBytes: 4 << 20}, func(c *web.Ctx) (any, error) {
 		body, err := io.ReadAll(c.R.Body)
 		if err != nil {
 			return nil, domain.Invalid("body", "%v", err)

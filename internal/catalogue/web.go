@@ -89,7 +89,7 @@ func (m WebModule) Register(r *web.Routes) {
 			return out, nil
 		})
 	r.API("POST /api/v1/events/import", web.Op{Summary: "Import events from CSV (text/csv) or JSON (application/json), all or nothing", Tag: tag,
-		Response: ImportReport{}, RawRequest: "text/csv", MaxBytes: MaxImportBytes, Roles: []string{"provider", "national"}},
+		Response: ImportReport{}, RawRequest: "text/csv", RawKinds: []web.UploadKind{web.UploadCSV, web.UploadJSON}, MaxBytes: MaxImportBytes, Roles: []string{"provider", "national"}},
 		func(c *web.Ctx) (any, error) {
 			format := "csv"
 			if strings.Contains(c.R.Header.Get("Content-Type"), "json") || c.R.URL.Query().Get("format") == "json" {

@@ -101,6 +101,22 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		if strings.Count(out, "\n") < 30 || !strings.Contains(out, "msg=request") {
 			t.Fatalf("the logs were not captured (%d bytes)", len(out))
 		}
+		// Each request line names who made it: the bearer token's user, and "-" for the
+		// anonymous ones (never an empty user=).
+		if !strings.Contains(out, "path=/api/v1/me status=200") {
+			t.Error("the token's request to /api/v1/me was not logged as answered")
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.Contains(line, "msg=request") && (strings.Contains(line, "user= ") || strings.HasSuffix(line, "user=")) {
+				t.Errorf("a request line without its user: %s", line)
+			}
+			if strings.Contains(line, "path=/api/v1/me status=200") && strings.Contains(line, "user=-") {
+				t.Errorf("the token's request is logged as anonymous: %s", line)
+			}
+		}
+		if !strings.Contains(out, "user=-") {
+			t.Error("no anonymous request logged with user=-")
+		}
 		if !strings.Contains(out, "[cf]") {
 			t.Error("no codice fiscale was masked: the journey's paths with one were not logged")
 		}

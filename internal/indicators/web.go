@@ -213,7 +213,7 @@ func (m WebModule) registerAPI(r *web.Routes) {
 			return s.Correlate(c.Context(), x, y, q.Get("period"), c.Lang)
 		})
 	r.API("POST /api/v1/indicators/import", web.Op{Summary: "Import indicator values from CSV (; separator, UTF-8 or Windows-1252), all or nothing; ?dry_run=1 only checks", Tag: "indicators",
-		Response: ImportResult{}, RawRequest: "text/csv", MaxBytes: MaxImportBytes + 1<<20, Roles: []string{"national", "regional"}},
+		Response: ImportResult{}, RawRequest: "text/csv", RawKinds: []web.UploadKind{web.UploadCSV}, MaxBytes: MaxImportBytes + 1<<20, Roles: []string{"national", "regional"}},
 		func(c *web.Ctx) (any, error) {
 			return s.Import(c.Context(), c.R.Body, ImportOptions{DryRun: c.R.URL.Query().Get("dry_run") == "1", Lang: c.Lang})
 		})

@@ -140,7 +140,7 @@ func (m WebModule) Register(r *web.Routes) {
 		return m.S.Post(c.Context(), id, in)
 	})
 	r.API("POST /api/v1/reports", web.Op{Summary: "Import a rapporto evento (XML; CSV with ?edition_id=), all or nothing; ?dry_run=1 only checks", Tag: tag,
-		Response: ImportResult{}, RawRequest: "application/xml", MaxBytes: MaxReportBytes + 1<<20, Roles: []string{"provider", "national"}},
+		Response: ImportResult{}, RawRequest: "application/xml", RawKinds: []web.UploadKind{web.UploadXML, web.UploadCSV}, MaxBytes: MaxReportBytes + 1<<20, Roles: []string{"provider", "national"}},
 		func(c *web.Ctx) (any, error) {
 			q := c.R.URL.Query()
 			ed, _ := strconv.ParseInt(q.Get("edition_id"), 10, 64)

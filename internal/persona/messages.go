@@ -128,7 +128,7 @@ var messages = map[string][2]string{
 	"persona.targets.title":           {"Obiettivi nazionali", "National targets"},
 	"persona.tester.title":            {"Prova le regole", "Rule tester"},
 	"persona.tester.intro":            {"Quale persona riceverebbe questo professionista, e perché: tutte le regole nell'ordine in cui sono valutate, quali sono soddisfatte e quale vince.", "Which persona this professional would get, and why: every rule in evaluation order, which match and which wins."},
-	"persona.tester.professional":     {"Professionista esistente (id)", "Existing professional (id)"},
+	"persona.tester.professional":     {"Professionista esistente (codice fiscale o id)", "Existing professional (codice fiscale or id)"},
 	"persona.tester.or":               {"oppure attributi ipotetici:", "or hypothetical attributes:"},
 	"persona.tester.submit":           {"Prova", "Test"},
 	"persona.tester.result":           {"Risultato", "Result"},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"esd/internal/audit"
+	"esd/internal/cf"
 	"esd/internal/db"
 	"esd/internal/domain"
 )
@@ -536,4 +537,24 @@ func nullID(v int64) any {
 
 func profileAudit(p Profile) map[string]any {
 	return map[string]any{"framework_id": p.FrameworkID, "persona": p.PersonaCode, "rule_id": p.RuleID, "manual": p.Manual, "reason": p.Reason}
+}
+
+// professionalByCF returns the id of the professional with a codice fiscale (the rule
+// tester's field takes one instead of an id). An unknown code is "professional not found",
+// the answer the tester gives for a professional outside the viewer's scope, so the field
+// cannot tell whether a code is registered elsewhere.
+func (s *Service) professionalByCF(ctx context.Context, code string) (int64, error) {
+	if _, err := requireReader(ctx); err != nil {
+		return 0, err
+	}
+	n, err := cf.Normalise(code)
+	if err != nil {
+		return 0, domain.Invalid("professional_id", "%q is neither an id nor a valid codice fiscale: %s", code, err)
+	}
+	var id int64
+	err = s.DB.Read.QueryRowContext(ctx, `SELECT id FROM professionals WHERE cf = $1`, n).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, domain.NotFound("professional")
+	}
+	return id, err
 }

@@ -698,7 +698,16 @@ func (m Module) testerPage(c *web.Ctx) error {
 	}
 	d := testerData{PageBase: b, Query: q}
 	in := TestInput{FrameworkID: b.Framework.ID, CareSetting: q.Get("care_setting"), JobRole: q.Get("job_role")}
-	in.ProfessionalID, _ = strconv.ParseInt(q.Get("professional_id"), 10, 64)
+	var cfErr error
+	if v := strings.TrimSpace(q.Get("professional_id")); v != "" {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			in.ProfessionalID = id
+		} else {
+			// A person knows a professional by the codice fiscale, not by our id; the
+			// tester's own scope check then applies to the id it names.
+			in.ProfessionalID, cfErr = m.S.professionalByCF(c.Context(), v)
+		}
+	}
 	prof, _ := strconv.Atoi(q.Get("profession_code"))
 	disc, _ := strconv.Atoi(q.Get("discipline_code"))
 	if prof != 0 || disc != 0 {
@@ -706,6 +715,9 @@ func (m Module) testerPage(c *web.Ctx) error {
 	}
 	if q.Get("run") == "" {
 		return c.Render("persona_tester", c.T("persona.tester.title"), d)
+	}
+	if cfErr != nil {
+		return c.RenderForm("persona_tester", c.T("persona.tester.title"), d, cfErr)
 	}
 	x, err := m.S.TestAssignment(c.Context(), in)
 	if err != nil {

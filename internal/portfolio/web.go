@@ -877,7 +877,7 @@ func (m Module) registerAPI(r *web.Routes) {
 		return s.Compare(c.Context(), from, to)
 	})
 	r.API("POST /api/v1/portfolio/import", web.Op{Summary: "Import a file as a new draft: ?format=json|moodle|case&filename=NAME, the file as the body",
-		Tag: "portfolio", RawRequest: "application/octet-stream", Response: ImportResult{}, Roles: national, Created: true,
+		Tag: "portfolio", RawRequest: "application/octet-stream", RawKinds: []web.UploadKind{web.UploadJSON, web.UploadCSV}, Response: ImportResult{}, Roles: national, Created: true,
 		MaxBytes: maxUpload}, func(c *web.Ctx) (any, error) {
 		if _, err := requireWriter(c.Context()); err != nil {
 			return nil, err

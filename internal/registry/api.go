@@ -98,7 +98,7 @@ func (m Module) registerAPI(r *web.Routes) {
 		return m.S.UpdateProfessional(ctxOf(c), id, in)
 	})
 	r.API("POST /api/v1/professionals/import", web.Op{Summary: "Import professionals from a CSV file (body text/csv; ?dry_run=1, ?partial=1, ?async=1 for a background job). All or nothing by default: bad rows come back as problem+json errors with line, field, reason and value",
-		Tag: "registry", RawRequest: "text/csv", Response: ImportResult{}, Roles: editors, MaxBytes: MaxImportBytes}, func(c *web.Ctx) (any, error) {
+		Tag: "registry", RawRequest: "text/csv", RawKinds: []web.UploadKind{web.UploadCSV}, Response: ImportResult{}, Roles: editors, MaxBytes: MaxImportBytes}, func(c *web.Ctx) (any, error) {
 		q := c.R.URL.Query()
 		opts := ImportOptions{DryRun: isTrue(q.Get("dry_run")), Partial: isTrue(q.Get("partial"))}
 		if isTrue(q.Get("async")) && m.Jobs != nil {

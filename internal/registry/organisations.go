@@ -370,3 +370,32 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
+
+// OrganisationChoices lists the health organisations (not the providers) a picker offers:
+// those of regionID, or of every region when it is 0, ordered by name. The registers are
+// public, so any logged-in user may list them; the caller narrows to the viewer's region.
+func (s *Service) OrganisationChoices(ctx context.Context, regionID int64) ([]Organisation, error) {
+	if _, err := needLogin(ctx); err != nil {
+		return nil, err
+	}
+	q := orgSelect + ` WHERE o.kind <> 'provider'`
+	var args []any
+	if regionID != 0 {
+		q += ` AND o.region_id = $1`
+		args = append(args, regionID)
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, q+` ORDER BY o.search_name, o.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Organisation
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

@@ -21,6 +21,10 @@ type Op struct {
 	MaxBytes int64 // request body limit; default 1 MiB
 	// RawRequest names a non-JSON request media type (e.g. text/csv) for uploads.
 	RawRequest string
+	// RawKinds, for an upload sent as the raw body, are the file kinds it may be: the
+	// body's first bytes are sniffed before the handler runs and anything else (an image, a
+	// ZIP, a PDF sent to a CSV import) is refused with 415 naming what was expected.
+	RawKinds []UploadKind
 	// RawResponse names the media type of a file the operation returns as a *Download
 	// (e.g. text/csv for an export) instead of JSON.
 	RawResponse string

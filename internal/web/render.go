@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -32,6 +33,10 @@ type PageData struct {
 	Problems  []domain.Problem
 	Version   string
 	RequestID string
+
+	// ctx and srv let Pick list a picker's choices for the request's actor.
+	ctx context.Context
+	srv *Server
 }
 
 // T translates a key into the page's language.
@@ -191,7 +196,7 @@ func (s *Server) render(c *Ctx, status int, name, title string, data any, formEr
 		return fmt.Errorf("no page template %q", name)
 	}
 	pd := PageData{Title: title, Lang: c.Lang, Actor: c.Actor, User: c.User, Nav: s.navFor(c.Actor), Path: c.R.URL.Path,
-		Data: data, Version: s.Version, RequestID: domain.RequestIDFrom(c.Context())}
+		Data: data, Version: s.Version, RequestID: domain.RequestIDFrom(c.Context()), ctx: c.Context(), srv: s}
 	if formErr != nil {
 		pd.Errors = map[string]string{}
 		if e := domain.AsError(formErr); e != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -341,6 +342,29 @@ func (c *Ctx) Upload(field string, spec UploadSpec) (data []byte, hdr *multipart
 		return nil, nil, false, err
 	}
 	return data, hdr, true, nil
+}
+
+// sniffBody checks that a raw request body is of one of kinds by its first 512 bytes (what
+// http.DetectContentType reads), leaving the body whole for the handler. An empty body
+// passes: the importer says it is empty, in its own words.
+func (c *Ctx) sniffBody(kinds []UploadKind) error {
+	br := bufio.NewReaderSize(c.R.Body, 512)
+	head, err := br.Peek(512)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return c.uploadTooLarge("body", "", mbe.Limit)
+		}
+		return domain.Invalid("body", "%s", err)
+	}
+	c.R.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, c.R.Body}
+	if len(head) == 0 {
+		return nil
+	}
+	return c.checkKind("body", "", head, kinds)
 }
 
 // UploadReader is Upload returning a reader over the file.

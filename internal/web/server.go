@@ -55,6 +55,7 @@ type Server struct {
 	handler http.Handler
 	tmplFS  []fs.FS
 	pages   map[string]*template.Template
+	pick    pickers
 	nav     []NavItem
 	home    []HomePanel
 	ops     []Op
@@ -283,6 +284,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-ID", rid)
 		ctx := domain.WithRequestID(r.Context(), rid)
+		// The actor is known only inside authenticate, in a context this function never
+		// sees: authenticate writes the user name here for the request log line.
+		who := "-"
+		ctx = context.WithValue(ctx, logUserKey{}, &who)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -296,7 +301,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.metrics.observe(pattern, r.Method, sw.status, d)
 			if r.URL.Path != "/healthz" && !strings.HasPrefix(r.URL.Path, "/static/") {
 				s.Log.Info("request", "request_id", rid, "method", r.Method, "path", r.URL.Path,
-					"status", sw.status, "bytes", sw.n, "ms", d.Milliseconds(), "user", domain.ActorFrom(ctx).Username)
+					"status", sw.status, "bytes", sw.n, "ms", d.Milliseconds(), "user", who)
 			}
 		}()
 		h := sw.Header()
@@ -313,11 +318,22 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	})
 }
 
+// logUserKey holds, in a request's context, where authenticate writes the user name that
+// the request log line shows ("-" when anonymous).
+type logUserKey struct{}
+
 // authenticate puts the actor of the session cookie or the bearer token into the context.
 // It never refuses: the wrappers decide whether a route needs a login.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		defer func() {
+			if p, ok := ctx.Value(logUserKey{}).(*string); ok {
+				if a := domain.ActorFrom(ctx); a.Username != "" {
+					*p = a.Username
+				}
+			}
+		}()
 		if strings.HasPrefix(r.URL.Path, "/static/") {
 			next.ServeHTTP(w, r)
 			return
@@ -391,6 +407,12 @@ func (s *Server) wrapAPI(pattern string, h APIFunc, op Op) http.Handler {
 		if !op.Public && !c.Actor.Authenticated() {
 			s.writeError(w, r, &domain.Error{Code: domain.EUNAUTHORIZED, Message: "login or API token required"})
 			return
+		}
+		if len(op.RawKinds) > 0 {
+			if err := c.sniffBody(op.RawKinds); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 		res, err := h(c)
 		if err != nil {

@@ -381,11 +381,13 @@ func (s *Service) recompute(ctx context.Context, tx *sql.Tx, rules Rules, pids [
 		// import) would both delete the balance and both insert it: under read committed the
 		// second DELETE does not see the first one's new row and the second INSERT fails on
 		// the primary key, or stores a balance computed from a ledger that missed the other's
-		// entries. Locking the professionals' rows, in id order so that two recomputes cannot
-		// deadlock each other, makes the second wait; its reads below then see what the first
-		// committed. SQLite has one writer at a time and needs no lock.
+		// entries. A transaction-scoped advisory lock per professional, taken in id order,
+		// makes the second wait; its reads below then see what the first committed. Not a
+		// row lock on professionals: the move holds the row's FOR NO KEY UPDATE lock and the
+		// import's ledger inserts its FOR KEY SHARE lock, so FOR UPDATE here would deadlock
+		// the two. SQLite has one writer at a time and needs no lock.
 		if err := forChunks(pids, 500, func(chunk []int64) error {
-			_, err := tx.ExecContext(ctx, `SELECT id FROM professionals WHERE id IN (`+inList(pg, len(chunk))+`) ORDER BY id FOR UPDATE`, anys(chunk)...)
+			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+balanceLockClass+`, x::int) FROM unnest(ARRAY[`+inList(pg, len(chunk))+`]::bigint[]) AS u(x) ORDER BY x`, anys(chunk)...)
 			return err
 		}); err != nil {
 			return err
@@ -414,6 +416,10 @@ func (s *Service) recompute(ctx context.Context, tx *sql.Tx, rules Rules, pids [
 	}
 	return db.InsertRows(ctx, tx, pg, "credit_balances", balanceCols, rows)
 }
+
+// balanceLockClass is the first key of the PostgreSQL advisory locks that serialise
+// recomputes of one professional's balance ("ESDC" in ASCII), the second being the id.
+const balanceLockClass = "1163084611"
 
 var balanceCols = []string{"professional_id", "triennium", "region_id", "organisation_id", "profession_code", "rules_version", "earned", "certified",
 	"pending", "obligation", "reduction", "exemption", "counted", "missing", "compliant", "on_track", "computed_at"}

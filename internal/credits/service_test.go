@@ -506,9 +506,11 @@ func TestPostTenThousand(t *testing.T) {
 	})
 }
 
-// Two writers recomputing one professional's balance at the same time (on PostgreSQL, under
-// read committed, a report import and a registry move): the second waits for the first and
-// the stored balance counts both writers' credits, with no primary-key failure.
+// Two writers recomputing one professional's balance at the same time, in the order of a
+// registry move (it updates the professional's row, then refreshes the balance) racing a
+// report import (it inserts ledger entries referring to the professional, then recomputes):
+// on PostgreSQL, under read committed, the second waits for the first — no primary-key
+// failure, no deadlock — and the stored balance counts every credit.
 func TestConcurrentRecomputesOfOneProfessional(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dl db.Dialect) {
 		e := newEnv(t, dl, 2, 0)
@@ -522,31 +524,35 @@ func TestConcurrentRecomputesOfOneProfessional(t *testing.T) {
 		if _, err := e.post(ctx, pc(1)); err != nil {
 			t.Fatal(err)
 		}
-		second := make(chan error, 1)
-		err := e.d.Tx(ctx, func(tx *sql.Tx) error {
-			if _, err := e.s.post(ctx, tx, pc(2)); err != nil {
-				return err
+		for round, first := range []string{"move", "import"} {
+			second := make(chan error, 1)
+			err := e.d.Tx(ctx, func(tx *sql.Tx) error {
+				if first == "move" {
+					if _, err := tx.ExecContext(ctx, `UPDATE professionals SET updated_at = $1 WHERE id = $2`, time.Now().UTC(), p); err != nil {
+						return err
+					}
+				} else if _, err := e.s.post(ctx, tx, pc(int64(10+round))); err != nil {
+					return err
+				}
+				go func() {
+					_, err := e.post(ctx, pc(int64(20+round)))
+					second <- err
+				}()
+				// Give the other writer the time to insert its entries and reach its recompute
+				// while this transaction holds its locks.
+				time.Sleep(300 * time.Millisecond)
+				return e.s.RefreshBalances(ctx, tx, []int64{p})
+			})
+			if err != nil {
+				t.Fatalf("%s first: the first writer: %v", first, err)
 			}
-			go func() {
-				_, err := e.post(ctx, pc(3))
-				second <- err
-			}()
-			// Give the second writer the time to reach its recompute while this one holds
-			// the professional's new balance uncommitted.
-			time.Sleep(300 * time.Millisecond)
-			return e.s.RefreshBalances(ctx, tx, []int64{p})
-		})
-		if err != nil {
-			t.Fatalf("first writer: %v", err)
+			if err := <-second; err != nil {
+				t.Fatalf("%s first: the second writer: %v", first, err)
+			}
 		}
-		if err := <-second; err != nil {
-			t.Fatalf("second writer: %v", err)
-		}
-		if c, _, _ := e.stored(p, 2026); c != 120 {
-			t.Errorf("stored balance counts %v credits, want 120 (three participations of 40)", c)
-		}
-		if n := e.count(`SELECT COUNT(*) FROM credit_balances WHERE professional_id = $1`, p); n < 1 {
-			t.Errorf("%d balances stored", n)
+		// 1 + move round (1) + import round (2) = 4 participations of 40.
+		if c, _, _ := e.stored(p, 2026); c != 160 {
+			t.Errorf("stored balance counts %v credits, want 160 (four participations of 40)", c)
 		}
 	})
 }

@@ -124,12 +124,30 @@ func seedCacheMiB() int {
 	return 1024
 }
 
+// seedWALMiB is how large the SQLite log may grow between the seed's automatic
+// checkpoints: ESD_SEED_WAL_MB (MiB; 0 keeps SQLite's 4 MB), 512 by default. The profile
+// of seed L with the default showed a checkpoint in nearly every commit (each transaction
+// writes more than 4 MB) and 7 % of the run copying pages from the log to the file. Seed M on
+// the quiet machine: 168.8 s with 512 MiB against 200.3 s with SQLite's default (every step
+// faster: assessments 57.3 s against 67.3 s, participations 63.6 s against 79.5 s).
+func seedWALMiB() int {
+	if v := os.Getenv("ESD_SEED_WAL_MB"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return 512
+}
+
 // seedWorld seeds the dataset and reports its speed: per step rows/s next to a raw batch
 // insert measured just before on the same database, and the total time (for L the target
 // is 20 minutes on this machine).
 func seedWorld(ctx context.Context, m *Main, sz seed.Size, sd int64, histPath string) ([]seed.StepResult, error) {
 	steps, err := seedSteps(m)
 	if err != nil {
+		return nil, err
+	}
+	if err := m.DB.SetAutoCheckpoint(ctx, seedWALMiB()); err != nil {
 		return nil, err
 	}
 	if err := m.DB.WidenWriteCache(ctx, seedCacheMiB()); err != nil {

@@ -119,6 +119,23 @@ func (d *DB) WidenWriteCache(ctx context.Context, mib int) error {
 	return err
 }
 
+// SetAutoCheckpoint sets how large, in MiB, the SQLite write-ahead log may grow before a
+// commit copies it into the database file (nothing on PostgreSQL; mib <= 0 keeps SQLite's
+// 1,000 pages). A bulk job whose transactions each write more than the default moves every
+// page twice per commit (into the log, then into the file); with a larger log a page
+// rewritten by many commits reaches the file once per checkpoint.
+func (d *DB) SetAutoCheckpoint(ctx context.Context, mib int) error {
+	if d.Dialect != SQLite || mib <= 0 {
+		return nil
+	}
+	var page int
+	if err := d.Write.QueryRowContext(ctx, "PRAGMA page_size").Scan(&page); err != nil {
+		return err
+	}
+	_, err := d.Write.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", mib<<20/max(page, 512)))
+	return err
+}
+
 // Checkpoint copies the SQLite write-ahead log into the database file and truncates it
 // (nothing on PostgreSQL). Bulk jobs call it between their stages: a log checkpointed only
 // by the automatic passive checkpoints can stay large after a long stage, and every read

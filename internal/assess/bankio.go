@@ -276,6 +276,10 @@ func parseBankJSON(r io.Reader) ([]fileItem, []domain.Problem) {
 	// Report JSON problems by item number (1-based), as the line of a table.
 	out := make([]fileItem, len(f.Items))
 	for i, it := range f.Items {
+		// "options": [] and no options are the same item (the export omits an empty list).
+		if len(it.Options) == 0 {
+			it.Options = nil
+		}
 		out[i] = fileItem{line: i + 1, in: it}
 	}
 	return out, nil

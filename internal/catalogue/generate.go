@@ -314,18 +314,10 @@ func (s *Service) BulkLoad(ctx context.Context, events []EventInput, batch int, 
 				}
 				provs[in.ProviderID] = p
 			}
-			state := in.State
-			if state == "" {
-				state = StateDraft
+			pr, err := s.prepareLoaded(ctx, r, in, p, fmt.Sprintf("event %s (%d)", in.Code, start+i))
+			if err != nil {
+				return written, err
 			}
-			pr, problems := s.validate(ctx, r, in, p, state != StateDraft)
-			if len(problems) > 0 {
-				// A domain error, so that a report creating an event the catalogue's rules refuse
-				// answers 422 with the rule broken, not an internal error.
-				return written, &domain.Error{Code: domain.EINVALID, Details: problems,
-					Message: fmt.Sprintf("event %s (%d): %s: %s", in.Code, start+i, problems[0].Field, problems[0].Reason)}
-			}
-			pr.state = state
 			ps = append(ps, pr)
 		}
 		// Skip codes that exist (a re-run).
@@ -391,16 +383,10 @@ func (s *Service) CreateInTx(ctx context.Context, tx *sql.Tx, in EventInput, ori
 	if err != nil {
 		return 0, err
 	}
-	state := in.State
-	if state == "" {
-		state = StateDraft
+	pr, err := s.prepareLoaded(ctx, r, in, p, "event "+in.Code)
+	if err != nil {
+		return 0, err
 	}
-	pr, problems := s.validate(ctx, r, in, p, state != StateDraft)
-	if len(problems) > 0 {
-		return 0, &domain.Error{Code: domain.EINVALID, Details: problems,
-			Message: fmt.Sprintf("event %s: %s: %s", in.Code, problems[0].Field, problems[0].Reason)}
-	}
-	pr.state = state
 	seq, err := nextSeq(ctx, tx)
 	if err != nil {
 		return 0, err
@@ -415,8 +401,26 @@ func (s *Service) CreateInTx(ctx context.Context, tx *sql.Tx, in EventInput, ori
 		}
 	}
 	err = audit.Record(ctx, tx, audit.Change{Action: "create", Entity: "event", EntityID: ids[0],
-		After: map[string]any{"code": in.Code, "provider_id": in.ProviderID, "origin": origin, "state": state}})
+		After: map[string]any{"code": in.Code, "provider_id": in.ProviderID, "origin": origin, "state": pr.state}})
 	return ids[0], err
+}
+
+// prepareLoaded validates one event of a system load (BulkLoad, CreateInTx) in the state it
+// asks for (draft by default). A refusal is a domain error naming what (the event and its
+// place), so that a report creating an event the catalogue's rules refuse answers 422 with
+// the rule broken, not an internal error.
+func (s *Service) prepareLoaded(ctx context.Context, r *refs, in EventInput, p provider, what string) (prepared, error) {
+	state := in.State
+	if state == "" {
+		state = StateDraft
+	}
+	pr, problems := s.validate(ctx, r, in, p, state != StateDraft)
+	if len(problems) > 0 {
+		return pr, &domain.Error{Code: domain.EINVALID, Details: problems,
+			Message: fmt.Sprintf("%s: %s: %s", what, problems[0].Field, problems[0].Reason)}
+	}
+	pr.state = state
+	return pr, nil
 }
 
 func minCode(ps []prepared) string {

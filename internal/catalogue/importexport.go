@@ -240,7 +240,12 @@ func parseCSV(raw []byte) ([]importRow, []domain.Problem, error) {
 		if idx, ok := byKey[key]; ok && code != "" {
 			// Another edition of an event already seen: event fields must agree.
 			for _, k := range []string{"title", "type", "subtype", "hours", "credits", "objective", "professions", "lines", "cost", "participants"} {
-				if i, ok := col[k]; ok && i < len(rec) && strings.TrimSpace(rec[i]) != firsts[idx][i] {
+				// The first row may be shorter than this one: a missing field reads as empty.
+				first := ""
+				if i, ok := col[k]; ok && i < len(firsts[idx]) {
+					first = firsts[idx][i]
+				}
+				if i, ok := col[k]; ok && i < len(rec) && strings.TrimSpace(rec[i]) != first {
 					bad(k, strings.TrimSpace(rec[i]), "diverso dalla prima riga dell'evento %s (riga %d)", code, out[idx].line)
 				}
 			}

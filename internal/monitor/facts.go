@@ -96,40 +96,44 @@ type cellVal struct{ N, Total int64 }
 // contribute adds to acc (with sign +1 or -1) what f contributes to the counters: each
 // professional counts in their organisation's cells and in their region's (organisation All);
 // per-line cells are counted per region and persona only.
-func contribute(f *Facts, fw *framework, sign int64, acc map[cellKey]cellVal) {
-	add := func(period, metric, item string, n, total int64) {
+func contribute(f *Facts, fw *framework, sign int64, acc *counters) {
+	groups := [2]*groupVals{acc.group(groupKey{f.Region, f.Org, f.Profession, f.Persona, fw}), acc.group(groupKey{f.Region, All, f.Profession, f.Persona, fw})}
+	fixed := func(slot int, total int64) {
+		for _, g := range groups {
+			g.fixed[slot].N += sign
+			g.fixed[slot].Total += sign * total
+		}
+	}
+	dated := func(period, metric string, total int64) {
 		for _, org := range [2]int64{f.Org, All} {
-			k := cellKey{f.Region, org, f.Profession, f.Persona, period, metric, item}
-			v := acc[k]
-			v.N += sign * n
+			k := cellKey{f.Region, org, f.Profession, f.Persona, period, metric, ""}
+			v := acc.cells[k]
+			v.N += sign
 			v.Total += sign * total
-			acc[k] = v
+			acc.cells[k] = v
 		}
 	}
-	dated := func(year, metric string, total int64) {
-		add("", metric, "", 1, total)
-		if year != "" {
-			add(year, metric, "", 1, total)
-		}
-	}
-	add("", mProf, "", 1, 0)
+	fixed(slotProf, 0)
 	if f.HasPersona {
-		add("", mPersona, "", 1, 0)
+		fixed(slotPersona, 0)
 	}
 	if f.Assessed {
-		dated(f.AssessedYear, mAssessed, 0)
+		fixed(slotAssessed, 0)
+		if f.AssessedYear != "" {
+			dated(f.AssessedYear, mAssessed, 0)
+		}
 	}
 	if f.ObjSet > 0 {
-		add("", mObjSet, "", 1, int64(f.ObjSet))
+		fixed(slotObjSet, int64(f.ObjSet))
 	}
 	if f.ObjAchieved > 0 {
-		add("", mObjAch, "", 1, int64(f.ObjAchieved))
+		fixed(slotObjAch, int64(f.ObjAchieved))
 		for y, c := range f.AchievedYears {
-			add(y, mObjAch, "", 1, int64(c))
+			dated(y, mObjAch, int64(c))
 		}
 	}
 	if f.Dossier {
-		add("", mDossier, "", 1, 0)
+		fixed(slotDossier, 0)
 	}
 	if len(f.Part) > 0 {
 		var count, credits int64
@@ -139,14 +143,14 @@ func contribute(f *Facts, fw *framework, sign int64, acc map[cellKey]cellVal) {
 			if y == "" {
 				continue // no completion date: counted in the whole time only
 			}
-			add(y, mPart, "", 1, pc[0])
+			dated(y, mPart, pc[0])
 			if pc[1] > 0 {
-				add(y, mCredits, "", 1, pc[1])
+				dated(y, mCredits, pc[1])
 			}
 		}
-		add("", mPart, "", 1, count)
+		fixed(slotPart, count)
 		if credits > 0 {
-			add("", mCredits, "", 1, credits)
+			fixed(slotCredits, credits)
 		}
 	}
 	if fw == nil || len(fw.Lines) == 0 {
@@ -154,49 +158,50 @@ func contribute(f *Facts, fw *framework, sign int64, acc map[cellKey]cellVal) {
 	}
 	// Per ambito: the professional's mean over the ambito's lines, in hundredths.
 	type sum struct{ n, s, gn, gs int64 }
-	areas := map[string]*sum{}
-	line := func(k cellKey, total int64) {
-		v := acc[k]
+	var areaBuf [32]sum
+	areas := areaBuf[:0]
+	if len(fw.areaCodes) <= len(areaBuf) {
+		areas = areaBuf[:len(fw.areaCodes)]
+	} else {
+		areas = make([]sum, len(fw.areaCodes))
+	}
+	lines := acc.lineSet(linesKey{f.Region, f.Persona, fw})
+	line := func(metric, i int, total int64) {
+		v := &lines.v[metric][i]
 		v.N += sign
 		v.Total += sign * total
-		acc[k] = v
 	}
-	for i, l := range fw.Lines {
+	for i := range fw.Lines {
 		lv, gp := at(f.Levels, i), at(f.Gaps, i)
 		if lv < 0 && gp < 0 {
 			continue
 		}
-		a := areas[l.Area]
-		if a == nil {
-			a = &sum{}
-			areas[l.Area] = a
-		}
-		base := cellKey{f.Region, All, All, f.Persona, "", "", l.Code}
+		a := &areas[fw.lineArea[i]]
 		if lv >= 0 {
 			a.n++
 			a.s += int64(lv)
-			base.Metric = mLLevel
-			line(base, int64(lv))
+			line(lineLevel, i, int64(lv))
 		}
 		if gp >= 0 {
 			a.gn++
 			a.gs += int64(gp)
-			base.Metric = mLGap
-			line(base, int64(gp))
+			line(lineGap, i, int64(gp))
 		}
 		if b, af := at(f.Before, i), at(f.After, i); b >= 0 && af >= 0 {
-			base.Metric = mLBefore
-			line(base, int64(b))
-			base.Metric = mLAfter
-			line(base, int64(af))
+			line(lineBefore, i, int64(b))
+			line(lineAfter, i, int64(af))
 		}
 	}
-	for code, a := range areas {
-		if a.n > 0 {
-			add("", mALevel, code, 1, hundredths(a.s, a.n))
-		}
-		if a.gn > 0 {
-			add("", mAGap, code, 1, hundredths(a.gs, a.gn))
+	for i, a := range areas {
+		for _, g := range groups {
+			if a.n > 0 {
+				g.level[i].N += sign
+				g.level[i].Total += sign * hundredths(a.s, a.n)
+			}
+			if a.gn > 0 {
+				g.gap[i].N += sign
+				g.gap[i].Total += sign * hundredths(a.gs, a.gn)
+			}
 		}
 	}
 }
@@ -286,13 +291,30 @@ func yearOf(t time.Time) string {
 // derive computes the facts of the professionals ids from the sources; a professional who no
 // longer exists is absent from the result.
 func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[int64]*Facts, error) {
-	out := make(map[int64]*Facts, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64]*Facts{}, nil
 	}
 	in, args := inList(d.s.DB.IsPostgres(), ids)
-	scan := func(query string, fn func(r *sql.Rows) error, extra ...any) error {
-		rows, err := q.QueryContext(ctx, fmt.Sprintf(query, in), append(append([]any(nil), args...), extra...)...)
+	return d.deriveWhere(ctx, q, "IN ("+in+")", args, len(ids))
+}
+
+// deriveRange computes the facts of every professional whose id is in [lo, hi]: one range
+// scan of each source's professional index instead of an index probe per id, for the full
+// rebuild that walks all professionals in id order.
+func (d *deriver) deriveRange(ctx context.Context, q db.Querier, lo, hi int64, hint int) (map[int64]*Facts, error) {
+	cond := "BETWEEN ? AND ?"
+	if d.s.DB.IsPostgres() {
+		cond = "BETWEEN $1 AND $2"
+	}
+	return d.deriveWhere(ctx, q, cond, []any{lo, hi}, hint)
+}
+
+// deriveWhere is derive for the professionals whose id satisfies "id <cond>"; args are cond's
+// only parameters.
+func (d *deriver) deriveWhere(ctx context.Context, q db.Querier, cond string, args []any, hint int) (map[int64]*Facts, error) {
+	out := make(map[int64]*Facts, hint)
+	scan := func(query string, fn func(r *sql.Rows) error) error {
+		rows, err := q.QueryContext(ctx, fmt.Sprintf(query, cond), args...)
 		if err != nil {
 			return err
 		}
@@ -304,7 +326,7 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 		}
 		return rows.Err()
 	}
-	err := scan(`SELECT id, region_id, COALESCE(organisation_id, 0) FROM professionals WHERE id IN (%s)`, func(r *sql.Rows) error {
+	err := scan(`SELECT id, region_id, COALESCE(organisation_id, 0) FROM professionals WHERE id %s`, func(r *sql.Rows) error {
 		var id int64
 		f := &Facts{FW: d.fw.ID}
 		if err := r.Scan(&id, &f.Region, &f.Org); err != nil {
@@ -317,7 +339,7 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 		return nil, err
 	}
 	// The profession of the aggregates is the professional's first (lowest-coded) one.
-	err = scan(`SELECT professional_id, MIN(profession_code) FROM professional_disciplines WHERE professional_id IN (%s) GROUP BY professional_id`, func(r *sql.Rows) error {
+	err = scan(`SELECT professional_id, MIN(profession_code) FROM professional_disciplines WHERE professional_id %s GROUP BY professional_id`, func(r *sql.Rows) error {
 		var id int64
 		var p int
 		if err := r.Scan(&id, &p); err != nil {
@@ -332,9 +354,9 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 		return nil, err
 	}
 	if d.fw.ID != 0 {
-		// The framework id is a number of ours, written into the text: the IN list must be the
-		// only parameters (see inList).
-		err = scan(`SELECT professional_id, persona_id FROM profiles WHERE professional_id IN (%s) AND framework_id = `+fmt.Sprint(d.fw.ID)+` AND persona_id IS NOT NULL`, func(r *sql.Rows) error {
+		// The framework id is a number of ours, written into the text: the condition's
+		// arguments must be the only parameters (see inList).
+		err = scan(`SELECT professional_id, persona_id FROM profiles WHERE professional_id %s AND framework_id = `+fmt.Sprint(d.fw.ID)+` AND persona_id IS NOT NULL`, func(r *sql.Rows) error {
 			var id, p int64
 			if err := r.Scan(&id, &p); err != nil {
 				return err
@@ -348,7 +370,7 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 			return nil, err
 		}
 	}
-	err = scan(`SELECT professional_id, levels, computed_at FROM competence_levels WHERE professional_id IN (%s)`, func(r *sql.Rows) error {
+	err = scan(`SELECT professional_id, levels, computed_at FROM competence_levels WHERE professional_id %s`, func(r *sql.Rows) error {
 		var id int64
 		var packed string
 		var at time.Time
@@ -377,7 +399,7 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 	if err != nil {
 		return nil, err
 	}
-	err = scan(`SELECT professional_id, state, achieved_at FROM objectives WHERE professional_id IN (%s) AND state <> 'expired'`, func(r *sql.Rows) error {
+	err = scan(`SELECT professional_id, state, achieved_at FROM objectives WHERE professional_id %s AND state <> 'expired'`, func(r *sql.Rows) error {
 		var id int64
 		var state string
 		var ach sql.NullTime
@@ -407,7 +429,7 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 	if err != nil {
 		return nil, err
 	}
-	err = scan(`SELECT professional_id, completed_on, credits FROM participations WHERE professional_id IN (%s) AND state = 'completed'`, func(r *sql.Rows) error {
+	err = scan(`SELECT professional_id, completed_on, credits FROM participations WHERE professional_id %s AND state = 'completed'`, func(r *sql.Rows) error {
 		var id int64
 		var on string
 		var credits float64
@@ -437,7 +459,7 @@ func (d *deriver) derive(ctx context.Context, q db.Querier, ids []int64) (map[in
 	// Before/after: the latest finished assessment's lines that have a previous level (only a
 	// re-assessment, which names its previous one, has them; first sittings are not decoded).
 	latest := map[int64]bool{}
-	err = scan(`SELECT professional_id, results FROM assessments WHERE professional_id IN (%s) AND state = 'finished' AND results <> ''
+	err = scan(`SELECT professional_id, results FROM assessments WHERE professional_id %s AND state = 'finished' AND results <> ''
 		AND previous_id IS NOT NULL ORDER BY professional_id, finished_at DESC, id DESC`, func(r *sql.Rows) error {
 		var id int64
 		var packed string

@@ -39,6 +39,10 @@ type Service struct {
 	Threshold int
 	// BatchSize is how many dirty professionals one refresh transaction handles (500 when 0).
 	BatchSize int
+	// RebuildChunk and RebuildFlushCells set how many professionals a rebuild derives at a
+	// time and how many counter keys it holds before adding them to the table (the package's
+	// defaults when 0; tests set them small to make every path run).
+	RebuildChunk, RebuildFlushCells int
 
 	now func() time.Time
 	mu  sync.Mutex // one refresh or rebuild at a time
@@ -92,6 +96,10 @@ type framework struct {
 	Lines []fwLine
 	index map[string]int // line code → position
 	Areas []fwArea
+	// areaCodes are the ambiti the lines name, in order of first appearance, and lineArea
+	// each line's position in it (the counters' per-ambito arrays).
+	areaCodes []string
+	lineArea  []int
 }
 
 type fwLine struct {
@@ -156,6 +164,16 @@ func (s *Service) framework(ctx context.Context, id int64) (*framework, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	pos := map[string]int{}
+	for _, l := range f.Lines {
+		i, ok := pos[l.Area]
+		if !ok {
+			i = len(f.areaCodes)
+			pos[l.Area] = i
+			f.areaCodes = append(f.areaCodes, l.Area)
+		}
+		f.lineArea = append(f.lineArea, i)
 	}
 	// Only a published (frozen) version may be cached: a draft can still change.
 	if state != "draft" {

@@ -1,10 +1,12 @@
 package monitor
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,7 +93,7 @@ func (s *Service) refreshBatch(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		delta := map[cellKey]cellVal{}
+		delta := newCounters()
 		for _, id := range ids {
 			if f := old[id]; f != nil {
 				fw, err := s.framework(ctx, f.FW)
@@ -104,7 +106,7 @@ func (s *Service) refreshBatch(ctx context.Context) (int, error) {
 				contribute(f, d.fw, +1, delta)
 			}
 		}
-		if err := s.applyDelta(ctx, tx, delta); err != nil {
+		if err := s.applyDelta(ctx, tx, delta.emit()); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM monitor_facts WHERE professional_id IN (`+in+`)`, args...); err != nil {
@@ -176,10 +178,17 @@ type RebuildStats struct {
 	Duration      time.Duration `json:"duration_ns"`
 }
 
-// Rebuild recomputes every counter and every professional's facts from the sources, one
-// region at a time (memory is bounded by the largest region's counters), in one transaction:
-// readers see the old counters until it commits. Writes made meanwhile are marked dirty and
-// counted by the next refresh. Only the system and national governance may run it.
+// Rebuild recomputes every counter and every professional's facts from the sources, in one
+// transaction: readers see the old counters until it commits. Writes made meanwhile are
+// marked dirty and counted by the next refresh. Only the system and national governance may
+// run it.
+//
+// The professionals are walked in id order in chunks read by id range (a range scan of each
+// source instead of an index probe per id). One goroutine derives the facts and counts them
+// while the caller's goroutine writes what it produced, so that reading and writing overlap.
+// The counters are kept in memory up to rebuildFlushCells keys, then added to the table (an
+// upsert: a key met again in a later flush adds to the row), which bounds memory whatever the
+// order of regions among the ids.
 func (s *Service) Rebuild(ctx context.Context) (RebuildStats, error) {
 	if _, err := requireRebuilder(ctx); err != nil {
 		return RebuildStats{}, err
@@ -199,7 +208,7 @@ func (s *Service) Rebuild(ctx context.Context) (RebuildStats, error) {
 	if err != nil {
 		return st, err
 	}
-	regions, err := db.Int64s(ctx, s.DB.Read, `SELECT DISTINCT region_id FROM professionals ORDER BY region_id`)
+	ids, err := db.Int64s(ctx, s.DB.Read, `SELECT id FROM professionals ORDER BY id`)
 	if err != nil {
 		return st, err
 	}
@@ -210,41 +219,42 @@ func (s *Service) Rebuild(ctx context.Context) (RebuildStats, error) {
 				return err
 			}
 		}
-		for _, region := range regions {
-			ids, err := db.Int64s(ctx, s.DB.Read, `SELECT id FROM professionals WHERE region_id = $1 ORDER BY id`, region)
-			if err != nil {
-				return err
+		work := make(chan rebuildWork, 4)
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var perr error
+		var pst RebuildStats
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer close(work)
+			pst, perr = s.produceRebuild(pctx, d, ids, now, work)
+		}()
+		var werr error
+		for w := range work {
+			if werr != nil {
+				continue // drain so that the producer ends
 			}
-			acc := map[cellKey]cellVal{}
-			const batch = 2000
-			for i := 0; i < len(ids); i += batch {
-				part := ids[i:min(i+batch, len(ids))]
-				facts, err := d.derive(ctx, s.DB.Read, part)
-				if err != nil {
-					return err
-				}
-				for _, id := range part {
-					if f := facts[id]; f != nil {
-						contribute(f, d.fw, +1, acc)
-						st.Professionals++
-					}
-				}
-				if err := s.insertFacts(ctx, tx, part, facts, now); err != nil {
-					return err
-				}
+			if len(w.facts) > 0 {
+				werr = db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO monitor_facts (professional_id, region_id, organisation_id, profession_code, persona_id, facts, updated_at) VALUES `, 7, "", w.facts, nil)
 			}
-			var args []any
-			for _, k := range sortedKeys(acc) {
-				v := acc[k]
-				if v.N == 0 && v.Total == 0 {
-					continue
-				}
-				args = append(args, k.Region, k.Org, k.Profession, k.Persona, k.Period, k.Metric, k.Item, v.N, v.Total)
-				st.Cells++
+			if werr == nil && len(w.cells) > 0 {
+				werr = db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO monitor_cells (`+cellCols+`) VALUES `, 9, upsertTail, w.cells, nil)
 			}
-			if err := db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO monitor_cells (`+cellCols+`) VALUES `, 9, "", args, nil); err != nil {
-				return err
+			if werr != nil {
+				cancel()
 			}
+		}
+		<-done
+		if werr != nil {
+			return werr
+		}
+		if perr != nil {
+			return perr
+		}
+		st.Professionals = pst.Professionals
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM monitor_cells`).Scan(&st.Cells); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO monitor_state (key, value, updated_at) VALUES ('built', $1, $2)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, fmt.Sprintf("%d professionals, %d cells", st.Professionals, st.Cells), now); err != nil {
@@ -256,6 +266,80 @@ func (s *Service) Rebuild(ctx context.Context) (RebuildStats, error) {
 	st.Duration = time.Since(start)
 	s.gen.Add(1)
 	return st, err
+}
+
+// rebuildChunk is how many professionals a rebuild derives at a time by default, and
+// rebuildFlushCells how many counter keys it keeps in memory before adding them to the table
+// (~200 bytes each).
+const (
+	rebuildChunk      = 4000
+	rebuildFlushCells = 400_000
+)
+
+// rebuildWork is what the rebuild's producer hands to its writer: monitor_facts rows and
+// monitor_cells rows, flattened as statement arguments.
+type rebuildWork struct {
+	facts []any
+	cells []any
+}
+
+// produceRebuild derives the facts of ids (sorted) chunk by chunk, counts them and sends the
+// rows to write; st.Professionals is how many it counted.
+func (s *Service) produceRebuild(ctx context.Context, d *deriver, ids []int64, now time.Time, work chan<- rebuildWork) (RebuildStats, error) {
+	var st RebuildStats
+	chunk, flushAt := cmp.Or(s.RebuildChunk, rebuildChunk), cmp.Or(s.RebuildFlushCells, rebuildFlushCells)
+	acc := newCounters()
+	send := func(w rebuildWork) error {
+		select {
+		case work <- w:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	flush := func() error {
+		cells := acc.emit()
+		args := make([]any, 0, len(cells)*9)
+		for _, k := range sortedKeys(cells) {
+			v := cells[k]
+			if v.N == 0 && v.Total == 0 {
+				continue
+			}
+			args = append(args, k.Region, k.Org, k.Profession, k.Persona, k.Period, k.Metric, k.Item, v.N, v.Total)
+		}
+		acc.reset()
+		return send(rebuildWork{cells: args})
+	}
+	for i := 0; i < len(ids); i += chunk {
+		part := ids[i:min(i+chunk, len(ids))]
+		facts, err := d.deriveRange(ctx, s.DB.Read, part[0], part[len(part)-1], len(part))
+		if err != nil {
+			return st, err
+		}
+		rows := make([]any, 0, len(facts)*7)
+		// In id order, as the ids came: professionals created meanwhile in the range are counted
+		// too (they are marked dirty, and the refresh takes the facts stored here off first).
+		keys := make([]int64, 0, len(facts))
+		for id := range facts {
+			keys = append(keys, id)
+		}
+		slices.Sort(keys)
+		for _, id := range keys {
+			f := facts[id]
+			contribute(f, d.fw, +1, acc)
+			st.Professionals++
+			rows = append(rows, id, f.Region, f.Org, f.Profession, f.Persona, f.encode(), now)
+		}
+		if err := send(rebuildWork{facts: rows}); err != nil {
+			return st, err
+		}
+		if acc.size() >= flushAt {
+			if err := flush(); err != nil {
+				return st, err
+			}
+		}
+	}
+	return st, flush()
 }
 
 // Pending is how many professionals wait in the dirty queue.

@@ -160,15 +160,21 @@ func (s *Service) insertFacts(ctx context.Context, tx *sql.Tx, ids []int64, fact
 // zero rows (queries skip them; a rebuild drops them): deleting them would cost a statement
 // per key.
 func (s *Service) applyDelta(ctx context.Context, tx *sql.Tx, delta map[cellKey]cellVal) error {
-	args := make([]any, 0, len(delta)*9)
-	for _, k := range sortedKeys(delta) {
-		v := delta[k]
+	return db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO monitor_cells (`+cellCols+`) VALUES `, 9, upsertTail, cellArgs(delta), nil)
+}
+
+// cellArgs flattens the non-zero counters of m, in key order (see sortedKeys), as the
+// arguments of a monitor_cells insert of cellCols.
+func cellArgs(m map[cellKey]cellVal) []any {
+	args := make([]any, 0, len(m)*9)
+	for _, k := range sortedKeys(m) {
+		v := m[k]
 		if v.N == 0 && v.Total == 0 {
 			continue
 		}
 		args = append(args, k.Region, k.Org, k.Profession, k.Persona, k.Period, k.Metric, k.Item, v.N, v.Total)
 	}
-	return db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO monitor_cells (`+cellCols+`) VALUES `, 9, upsertTail, args, nil)
+	return args
 }
 
 // RebuildStats describes a full rebuild.
@@ -298,15 +304,7 @@ func (s *Service) produceRebuild(ctx context.Context, d *deriver, ids []int64, n
 		}
 	}
 	flush := func() error {
-		cells := acc.emit()
-		args := make([]any, 0, len(cells)*9)
-		for _, k := range sortedKeys(cells) {
-			v := cells[k]
-			if v.N == 0 && v.Total == 0 {
-				continue
-			}
-			args = append(args, k.Region, k.Org, k.Profession, k.Persona, k.Period, k.Metric, k.Item, v.N, v.Total)
-		}
+		args := cellArgs(acc.emit())
 		acc.reset()
 		return send(rebuildWork{cells: args})
 	}

@@ -146,21 +146,36 @@ func (s *Service) storedFacts(ctx context.Context, q db.Querier, in string, args
 }
 
 func (s *Service) insertFacts(ctx context.Context, tx *sql.Tx, ids []int64, facts map[int64]*Facts, now time.Time) error {
-	var rows [][]any
+	var args []any
 	for _, id := range ids {
 		if f := facts[id]; f != nil {
-			rows = append(rows, []any{id, f.Region, f.Org, f.Profession, f.Persona, f.encode(), now})
+			args = factArgs(args, id, f, now)
 		}
 	}
-	return db.InsertRows(ctx, tx, s.DB.IsPostgres(), "monitor_facts",
-		[]string{"professional_id", "region_id", "organisation_id", "profession_code", "persona_id", "facts", "updated_at"}, rows)
+	return s.writeFacts(ctx, tx, args)
+}
+
+// factArgs appends a monitor_facts row of professional id to args.
+func factArgs(args []any, id int64, f *Facts, now time.Time) []any {
+	return append(args, id, f.Region, f.Org, f.Profession, f.Persona, f.encode(), now)
+}
+
+// writeFacts inserts monitor_facts rows flattened by factArgs.
+func (s *Service) writeFacts(ctx context.Context, tx *sql.Tx, args []any) error {
+	return db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO monitor_facts (professional_id, region_id, organisation_id,
+		profession_code, persona_id, facts, updated_at) VALUES `, 7, "", args, nil)
+}
+
+// writeCells adds counters flattened by cellArgs to monitor_cells (a key already there adds).
+func (s *Service) writeCells(ctx context.Context, tx *sql.Tx, args []any) error {
+	return db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO monitor_cells (`+cellCols+`) VALUES `, 9, upsertTail, args, nil)
 }
 
 // applyDelta adds the non-zero deltas to the counters. Counters that fall to zero stay as
 // zero rows (queries skip them; a rebuild drops them): deleting them would cost a statement
 // per key.
 func (s *Service) applyDelta(ctx context.Context, tx *sql.Tx, delta map[cellKey]cellVal) error {
-	return db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO monitor_cells (`+cellCols+`) VALUES `, 9, upsertTail, cellArgs(delta), nil)
+	return s.writeCells(ctx, tx, cellArgs(delta))
 }
 
 // cellArgs flattens the non-zero counters of m, in key order (see sortedKeys), as the
@@ -229,23 +244,20 @@ func (s *Service) Rebuild(ctx context.Context) (RebuildStats, error) {
 		pctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		var perr error
-		var pst RebuildStats
+		var counted int
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			defer close(work)
-			pst, perr = s.produceRebuild(pctx, d, ids, now, work)
+			counted, perr = s.produceRebuild(pctx, d, ids, now, work)
 		}()
 		var werr error
 		for w := range work {
 			if werr != nil {
 				continue // drain so that the producer ends
 			}
-			if len(w.facts) > 0 {
-				werr = db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO monitor_facts (professional_id, region_id, organisation_id, profession_code, persona_id, facts, updated_at) VALUES `, 7, "", w.facts, nil)
-			}
-			if werr == nil && len(w.cells) > 0 {
-				werr = db.ExecBatch(ctx, tx, s.DB.IsPostgres(), `INSERT INTO monitor_cells (`+cellCols+`) VALUES `, 9, upsertTail, w.cells, nil)
+			if werr = s.writeFacts(ctx, tx, w.facts); werr == nil {
+				werr = s.writeCells(ctx, tx, w.cells)
 			}
 			if werr != nil {
 				cancel()
@@ -258,7 +270,7 @@ func (s *Service) Rebuild(ctx context.Context) (RebuildStats, error) {
 		if perr != nil {
 			return perr
 		}
-		st.Professionals = pst.Professionals
+		st.Professionals = counted
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM monitor_cells`).Scan(&st.Cells); err != nil {
 			return err
 		}
@@ -290,9 +302,9 @@ type rebuildWork struct {
 }
 
 // produceRebuild derives the facts of ids (sorted) chunk by chunk, counts them and sends the
-// rows to write; st.Professionals is how many it counted.
-func (s *Service) produceRebuild(ctx context.Context, d *deriver, ids []int64, now time.Time, work chan<- rebuildWork) (RebuildStats, error) {
-	var st RebuildStats
+// rows to write; it returns how many professionals it counted.
+func (s *Service) produceRebuild(ctx context.Context, d *deriver, ids []int64, now time.Time, work chan<- rebuildWork) (int, error) {
+	counted := 0
 	chunk, flushAt := cmp.Or(s.RebuildChunk, rebuildChunk), cmp.Or(s.RebuildFlushCells, rebuildFlushCells)
 	acc := newCounters()
 	send := func(w rebuildWork) error {
@@ -312,7 +324,7 @@ func (s *Service) produceRebuild(ctx context.Context, d *deriver, ids []int64, n
 		part := ids[i:min(i+chunk, len(ids))]
 		facts, err := d.deriveRange(ctx, s.DB.Read, part[0], part[len(part)-1], len(part))
 		if err != nil {
-			return st, err
+			return counted, err
 		}
 		rows := make([]any, 0, len(facts)*7)
 		// In id order, as the ids came: professionals created meanwhile in the range are counted
@@ -325,19 +337,19 @@ func (s *Service) produceRebuild(ctx context.Context, d *deriver, ids []int64, n
 		for _, id := range keys {
 			f := facts[id]
 			contribute(f, d.fw, +1, acc)
-			st.Professionals++
-			rows = append(rows, id, f.Region, f.Org, f.Profession, f.Persona, f.encode(), now)
+			counted++
+			rows = factArgs(rows, id, f, now)
 		}
 		if err := send(rebuildWork{facts: rows}); err != nil {
-			return st, err
+			return counted, err
 		}
 		if acc.size() >= flushAt {
 			if err := flush(); err != nil {
-				return st, err
+				return counted, err
 			}
 		}
 	}
-	return st, flush()
+	return counted, flush()
 }
 
 // Pending is how many professionals wait in the dirty queue.
